@@ -21,6 +21,8 @@
 
 #include "mnp/npdb.h"
 
+#include "../src/npdb/npdbInt.h"
+
 typedef struct fixture {
     char dir[64];
     char path[128];
@@ -238,6 +240,30 @@ static void test_clustered_blocks(void **state)
     check_blocks_against_model(((fixture_t *)*state)->path, 4, 5, 10, 1);
 }
 
+/* The directory stores only where each block starts; its entry and bucket counts come back from
+ * its length. That must invert the builder's choice for every possible block size. */
+static void test_block_shape_inverts(void **state)
+{
+    (void)state;
+    for (uint32_t n = 0; n <= NPDB_SUFFIX_COUNT; n++) {
+        uint32_t nb = npdb_nb_for(n), got_n, got_nb;
+        npdb_block_shape(nb - 1 + n, &got_n, &got_nb);
+        if (got_n != n || got_nb != nb)
+            fail_msg("n %u: shape gives n %u nb %u, want nb %u", n, got_n, got_nb, nb);
+    }
+    assert_int_equal(npdb_nb_for(NPDB_SUFFIX_COUNT) - 1 + NPDB_SUFFIX_COUNT, NPDB_BLOCK_WORDS_MAX);
+    /* Buckets split the suffixes evenly and in order. */
+    for (uint32_t nb = 1; nb <= 1250; nb += 13) {
+        uint32_t prev = 0;
+        for (uint32_t s = 0; s < NPDB_SUFFIX_COUNT; s++) {
+            uint32_t b = npdb_bucket(s, nb);
+            assert_true(b >= prev && b < nb);
+            prev = b;
+        }
+        assert_int_equal(npdb_bucket(NPDB_SUFFIX_COUNT - 1, nb), nb - 1);
+    }
+}
+
 static void test_builder_limits(void **state)
 {
     fixture_t *f = *state;
@@ -323,6 +349,19 @@ static void test_corrupt_files(void **state)
     bad[16] ^= 1; /* seq: caught by the header checksum */
     write_bytes(f->path, bad, n);
     assert_int_equal(mnp_npdb_open(f->path, 0, &db, &err), MNP_ECHECKSUM);
+
+    /* A directory that points outside the data is refused even though its header is intact
+     * (the header checksum does not cover it). */
+    memcpy(bad, good, n);
+    const npdb_header_t *h = (const npdb_header_t *)good;
+    uint32_t *last_start = (uint32_t *)(bad + h->starts_off) + h->sub_count * NPDB_HLR_COUNT;
+    *last_start += 1000;
+    write_bytes(f->path, bad, n);
+    assert_int_equal(mnp_npdb_open(f->path, 0, &db, &err), MNP_EFORMAT);
+    memcpy(bad, good, n);
+    ((uint32_t *)(bad + h->starts_off))[5] = 0xFFFFFFF0u;
+    write_bytes(f->path, bad, n);
+    assert_int_equal(mnp_npdb_open(f->path, 0, &db, &err), MNP_EFORMAT);
 
     /* A flipped entry: the header is fine, so open without verification succeeds and lookups
      * stay inside the file; verification names the corruption. */
@@ -448,6 +487,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_medium_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clustered_blocks, setup, teardown),
+        cmocka_unit_test(test_block_shape_inverts),
         cmocka_unit_test_setup_teardown(test_builder_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replace_is_atomic, setup, teardown),

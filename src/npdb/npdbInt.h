@@ -5,9 +5,11 @@
  * A number splits into upper (e164 / 10^8), hlr (the next 4 digits) and suffix (the last 4).
  * For China, upper is "86" plus the 3-digit network code, hlr the H0H1H2H3 digits: (upper, hlr)
  * is one block of 10,000 numbers. The file holds
- *   - l1:   u32 per upper in [upper_base, upper_base + upper_count): a subtable number or NONE;
- *   - recs: per subtable, 10,000 block records (one per hlr), 8 bytes each;
- *   - data: u16 words; a block's words are its bucket table then its entries.
+ *   - l1:     u32 per upper in [upper_base, upper_base + upper_count): a subtable number or NONE;
+ *   - starts: per subtable, 10,000 u32 (one per hlr) plus one final u32: where each block's
+ *             words start in data; a block ends where the next one starts, and its entry and
+ *             bucket counts follow from its length (npdb_block_shape), so 4 bytes per block;
+ *   - data:   u16 words; a block's words are its bucket table then its entries.
  * An entry is (suffix << 2 | operator code - 1), sorted by suffix. A block with n entries has
  * nb = ceil(n / 8) buckets splitting the suffix range evenly; the table holds the start of
  * buckets 1..nb-1 (bucket 0 starts at 0, the last ends at n), so a lookup searches ~8 entries.
@@ -25,15 +27,15 @@
 #error "the NPDB file format is little-endian and read in place: big-endian hosts are not supported"
 #endif
 
-#define NPDB_MAGIC         "MNPNPDB" /* 8 bytes with the NUL */
-#define NPDB_HEADER_BYTES  256
-#define NPDB_HLR_COUNT     10000u      /* block records per subtable */
-#define NPDB_SUFFIX_COUNT  10000u      /* numbers per block */
-#define NPDB_L1_NONE       0xFFFFFFFFu /* l1 value of an upper with no blocks */
-#define NPDB_BUCKET_AVG    8u          /* a block gets buckets of about this many entries */
-#define NPDB_NB_MAX        1250u       /* buckets of a full block (10,000 / 8) */
-#define NPDB_SECTION_ALIGN 64u
-#define NPDB_ENTRY_BITS    16u
+#define NPDB_MAGIC           "MNPNPDB" /* 8 bytes with the NUL */
+#define NPDB_HEADER_BYTES    256
+#define NPDB_HLR_COUNT       10000u      /* blocks per subtable */
+#define NPDB_SUFFIX_COUNT    10000u      /* numbers per block */
+#define NPDB_L1_NONE         0xFFFFFFFFu /* l1 value of an upper with no blocks */
+#define NPDB_BUCKET_AVG      8u          /* a block gets buckets of about this many entries */
+#define NPDB_BLOCK_WORDS_MAX 11249u      /* a full block: 1,249 table words and 10,000 entries */
+#define NPDB_SECTION_ALIGN   64u
+#define NPDB_ENTRY_BITS      16u
 /* ceil(2^32 / 10000): (suffix * NPDB_BUCKET_MUL * nb) >> 32 maps 0..9999 evenly and in order
  * onto 0..nb-1 without a division (9999 * NPDB_BUCKET_MUL < 2^32). */
 #define NPDB_BUCKET_MUL 429497u
@@ -55,7 +57,7 @@ typedef struct npdb_header {
     uint32_t upper_count;
     uint32_t sub_count;
     uint64_t l1_off;
-    uint64_t recs_off;
+    uint64_t starts_off;
     uint64_t data_off;
     uint64_t data_bytes;
     uint32_t body_crc;   /* CRC-32C of bytes [header_bytes, file_bytes) */
@@ -64,20 +66,12 @@ typedef struct npdb_header {
 
 _Static_assert(sizeof(npdb_header_t) == NPDB_HEADER_BYTES, "header layout");
 
-typedef struct npdb_rec {
-    uint32_t off;   /* first word of the block in data, in u16 units */
-    uint16_t count; /* entries */
-    uint16_t nb;    /* buckets: ceil(count / 8), at least 1 */
-} npdb_rec_t;
-
-_Static_assert(sizeof(npdb_rec_t) == 8, "record layout");
-
 struct mnp_npdb {
     const uint8_t *map; /* the whole file, read-only */
     size_t map_bytes;
     const npdb_header_t *hdr;
     const uint32_t *l1;
-    const npdb_rec_t *recs;
+    const uint32_t *starts;
     const uint16_t *data;
     uint64_t data_words;
     uint64_t upper_base;
@@ -94,6 +88,22 @@ static inline uint32_t npdb_bucket(uint32_t suffix, uint32_t nb)
 static inline uint32_t npdb_nb_for(uint32_t n)
 {
     return n <= NPDB_BUCKET_AVG ? 1 : (n + NPDB_BUCKET_AVG - 1) / NPDB_BUCKET_AVG;
+}
+
+/* The entries and buckets of a block of w words, the inverse of w = nb - 1 + n with
+ * nb = npdb_nb_for(n): up to 8 words are 8 entries in one bucket; beyond, n = 8q + r with
+ * r in 1..8 has q + 1 buckets and 9q + r words. Any w gives nb - 1 + n == w, so even a corrupt
+ * directory describes a block inside its own words. */
+static inline void npdb_block_shape(uint32_t w, uint32_t *n, uint32_t *nb)
+{
+    if (w <= NPDB_BUCKET_AVG) {
+        *n = w;
+        *nb = 1;
+        return;
+    }
+    uint32_t q = (w - 1) / (NPDB_BUCKET_AVG + 1);
+    *n = NPDB_BUCKET_AVG * q + (w - (NPDB_BUCKET_AVG + 1) * q);
+    *nb = q + 1;
 }
 
 /* CRC-32C of the header with header_crc taken as zero. */

@@ -139,7 +139,7 @@ static size_t dedupe_last(uint64_t *w, size_t n)
 typedef struct layout {
     npdb_header_t hdr;
     uint32_t *l1;
-    npdb_rec_t *recs;
+    uint32_t *starts;
     uint16_t *data;
     size_t data_words;
 } layout_t;
@@ -147,7 +147,7 @@ typedef struct layout {
 static void layout_fini(layout_t *l)
 {
     free(l->l1);
-    free(l->recs);
+    free(l->starts);
     free(l->data);
 }
 
@@ -192,11 +192,13 @@ static int layout_build(layout_t *l, const uint64_t *w, size_t n, mnp_error_t *e
     if (words > UINT32_MAX)
         return mnp_error_set(err, MNP_ELIMIT, "index data over 8 GiB: too many numbers");
     l->hdr.sub_count = subs;
-    l->recs = mnp_xcalloc((size_t)subs * NPDB_HLR_COUNT, sizeof(npdb_rec_t));
+    size_t nrec = (size_t)subs * NPDB_HLR_COUNT;
+    l->starts = mnp_xcalloc(nrec + 1, sizeof(uint32_t));
     l->data = mnp_xmalloc((words ? words : 1) * sizeof(uint16_t));
     l->data_words = words;
 
-    /* Second pass: records, bucket tables, entries. */
+    /* Second pass: block lengths (in starts[i + 1], summed below), bucket tables, entries.
+     * Blocks come in the order of the directory (upper, then hlr), so data follows it. */
     size_t pos = 0;
     uint64_t blocks = 0;
     for (size_t i = 0; i < n;) {
@@ -207,11 +209,9 @@ static int layout_build(layout_t *l, const uint64_t *w, size_t n, mnp_error_t *e
         uint32_t count = (uint32_t)(j - i);
         uint32_t nb = npdb_nb_for(count);
         uint64_t upper = block / NPDB_HLR_COUNT;
-        npdb_rec_t *r = &l->recs[(uint64_t)l->l1[upper - first_upper] * NPDB_HLR_COUNT +
-                                 (block - upper * NPDB_HLR_COUNT)];
-        r->off = (uint32_t)pos;
-        r->count = (uint16_t)count;
-        r->nb = (uint16_t)nb;
+        uint64_t rec = (uint64_t)l->l1[upper - first_upper] * NPDB_HLR_COUNT +
+                       (block - upper * NPDB_HLR_COUNT);
+        l->starts[rec + 1] = nb - 1 + count;
         uint16_t *table = l->data + pos;
         uint16_t *entries = table + nb - 1;
         /* table[b - 1] = index of the first entry in bucket b. */
@@ -229,12 +229,13 @@ static int layout_build(layout_t *l, const uint64_t *w, size_t n, mnp_error_t *e
         blocks++;
         i = j;
     }
+    for (size_t r = 1; r <= nrec; r++)
+        l->starts[r] += l->starts[r - 1];
     l->hdr.entries = n;
     l->hdr.blocks = blocks;
     l->hdr.l1_off = NPDB_HEADER_BYTES;
-    l->hdr.recs_off = align_up(l->hdr.l1_off + 4ull * span, NPDB_SECTION_ALIGN);
-    l->hdr.data_off = align_up(
-        l->hdr.recs_off + (uint64_t)subs * NPDB_HLR_COUNT * sizeof(npdb_rec_t), NPDB_SECTION_ALIGN);
+    l->hdr.starts_off = align_up(l->hdr.l1_off + 4ull * span, NPDB_SECTION_ALIGN);
+    l->hdr.data_off = align_up(l->hdr.starts_off + 4ull * (nrec + 1), NPDB_SECTION_ALIGN);
     l->hdr.data_bytes = words * sizeof(uint16_t);
     l->hdr.file_bytes = l->hdr.data_off + l->hdr.data_bytes;
     return 0;
@@ -270,9 +271,9 @@ typedef struct section {
 static void sections_of(const layout_t *l, section_t s[3])
 {
     size_t l1_len = 4ull * l->hdr.upper_count;
-    size_t recs_len = (size_t)l->hdr.sub_count * NPDB_HLR_COUNT * sizeof(npdb_rec_t);
-    s[0] = (section_t){l->l1, l1_len, l->hdr.recs_off - l->hdr.l1_off - l1_len};
-    s[1] = (section_t){l->recs, recs_len, l->hdr.data_off - l->hdr.recs_off - recs_len};
+    size_t starts_len = 4 * ((size_t)l->hdr.sub_count * NPDB_HLR_COUNT + 1);
+    s[0] = (section_t){l->l1, l1_len, l->hdr.starts_off - l->hdr.l1_off - l1_len};
+    s[1] = (section_t){l->starts, starts_len, l->hdr.data_off - l->hdr.starts_off - starts_len};
     s[2] = (section_t){l->data, l->hdr.data_bytes, 0};
 }
 

@@ -1,15 +1,15 @@
 /*
  * Lookups in an opened NPDB. The index is immutable, so lookups take no lock and run on any
- * number of threads. A lookup touches the l1 table (a few hundred bytes, always cached), one
- * block record (the record tables are a few MB, mostly in the last-level cache) and the block's
- * words (a bucket-table word and a handful of entries). The batch form runs the same steps in
- * stages over a group of keys, issuing every key's memory loads of one stage before using any of
- * them, so the waits for memory overlap instead of adding up.
+ * number of threads. A lookup touches the l1 table (a few hundred bytes, always cached), two
+ * neighbouring block starts (the directory is a few MB, mostly in the last-level cache) and the
+ * block's words (a bucket-table word and a handful of entries). The batch form runs the same
+ * steps in stages over a group of keys, issuing every key's memory loads of one stage before
+ * using any of them, so the waits for memory overlap instead of adding up.
  */
 #include "npdbInt.h"
 
-/* Where a key lands: its block record and suffix, or NULL when no block can hold it. */
-static inline const npdb_rec_t *find_rec(const mnp_npdb_t *db, uint64_t e164, uint32_t *suffix)
+/* Where a key lands: its block's directory slot and suffix, or NULL when no block can hold it. */
+static inline const uint32_t *find_slot(const mnp_npdb_t *db, uint64_t e164, uint32_t *suffix)
 {
     uint64_t block = e164 / NPDB_SUFFIX_COUNT;
     uint64_t upper = block / NPDB_HLR_COUNT;
@@ -20,40 +20,48 @@ static inline const npdb_rec_t *find_rec(const mnp_npdb_t *db, uint64_t e164, ui
     uint32_t sub = db->l1[i];
     if (sub == NPDB_L1_NONE)
         return NULL;
-    return &db->recs[(uint64_t)sub * NPDB_HLR_COUNT + (block - upper * NPDB_HLR_COUNT)];
+    return &db->starts[(uint64_t)sub * NPDB_HLR_COUNT + (block - upper * NPDB_HLR_COUNT)];
 }
 
-/* Bounds [*lo, *hi) of suffix's bucket, clamped to the block so that a corrupt table can give
- * a wrong answer but never a read outside the block. Returns the first entry word. */
-static inline const uint16_t *bucket_bounds(const mnp_npdb_t *db, const npdb_rec_t *r,
-                                            uint32_t suffix, uint32_t *lo, uint32_t *hi)
+/* One block as a lookup sees it. */
+typedef struct block_view {
+    const uint16_t *table; /* nb - 1 bucket starts, then the entries */
+    uint32_t n;            /* entries */
+    uint32_t nb;           /* buckets */
+} block_view_t;
+
+static inline void block_of(const mnp_npdb_t *db, const uint32_t *slot, block_view_t *b)
 {
-    const uint16_t *table = db->data + r->off;
-    uint32_t last = r->nb - 1u; /* index of the last bucket, and the table's length */
-    uint32_t b = npdb_bucket(suffix, r->nb);
-    uint32_t count = r->count;
-    uint32_t l = b == 0 ? 0 : table[b - 1];
-    uint32_t h = b == last ? count : table[b];
-    h = h < count ? h : count;
-    l = l < h ? l : h;
-    *lo = l;
-    *hi = h;
-    return table + last;
+    b->table = db->data + slot[0];
+    npdb_block_shape(slot[1] - slot[0], &b->n, &b->nb);
 }
 
-/* The entry word of suffix in entries[lo, hi), searched without data-dependent branches. */
-static inline unsigned search(const mnp_npdb_t *db, const uint16_t *entries, uint32_t lo,
-                              uint32_t hi, uint32_t suffix)
+/* Where suffix's entry sits if the block is evenly filled: usually the right cache line. */
+static inline const uint16_t *guess_of(const block_view_t *b, uint32_t suffix)
 {
-    uint32_t n = hi - lo;
-    if (n == 0)
+    return b->table + b->nb - 1 + (uint32_t)(((uint64_t)suffix * b->n) / NPDB_SUFFIX_COUNT);
+}
+
+/* The operator of suffix in block b, or 0. The bucket bounds are clamped to the block, so a
+ * corrupt table can give a wrong answer but never a read outside the block. The search over the
+ * bucket's ~8 entries has no data-dependent branches. */
+static inline unsigned search(const mnp_npdb_t *db, const block_view_t *b, uint32_t suffix)
+{
+    uint32_t last = b->nb - 1; /* index of the last bucket, and the table's length */
+    uint32_t k = npdb_bucket(suffix, b->nb);
+    uint32_t hi = k == last ? b->n : b->table[k];
+    uint32_t lo = k == 0 ? 0 : b->table[k - 1];
+    hi = hi < b->n ? hi : b->n;
+    lo = lo < hi ? lo : hi;
+    uint32_t len = hi - lo;
+    if (len == 0)
         return 0;
-    const uint16_t *base = entries + lo;
+    const uint16_t *base = b->table + last + lo;
     uint32_t key = suffix << 2;
-    while (n > 1) {
-        uint32_t half = n / 2;
+    while (len > 1) {
+        uint32_t half = len / 2;
         base = base[half] <= key + 3 ? base + half : base;
-        n -= half;
+        len -= half;
     }
     uint32_t e = *base;
     unsigned op = (e & 3u) + 1;
@@ -62,16 +70,18 @@ static inline unsigned search(const mnp_npdb_t *db, const uint16_t *entries, uin
 
 unsigned mnp_npdb_lookup(const mnp_npdb_t *db, uint64_t e164)
 {
-    uint32_t suffix, lo, hi;
-    const npdb_rec_t *r = find_rec(db, e164, &suffix);
-    if (r == NULL || r->count == 0)
+    uint32_t suffix;
+    block_view_t b;
+    const uint32_t *slot = find_slot(db, e164, &suffix);
+    if (slot == NULL)
         return 0;
-    /* Start loading where the entry sits if the block is evenly filled, so that this load and
-     * the bucket-table load below overlap instead of following each other. */
-    uint32_t guess = (uint32_t)(((uint64_t)suffix * r->count) / NPDB_SUFFIX_COUNT);
-    __builtin_prefetch(db->data + r->off + r->nb - 1 + guess);
-    const uint16_t *entries = bucket_bounds(db, r, suffix, &lo, &hi);
-    return search(db, entries, lo, hi, suffix);
+    block_of(db, slot, &b);
+    if (b.n == 0)
+        return 0;
+    /* Start loading the likely entry line now, so that this load and the bucket-table load in
+     * search() overlap instead of following each other. */
+    __builtin_prefetch(guess_of(&b, suffix));
+    return search(db, &b, suffix);
 }
 
 /* Keys per stage group: enough loads in flight to cover memory latency, few enough that the
@@ -80,41 +90,34 @@ unsigned mnp_npdb_lookup(const mnp_npdb_t *db, uint64_t e164)
 
 void mnp_npdb_lookup_batch(const mnp_npdb_t *db, const uint64_t *keys, uint8_t *ops, size_t n)
 {
-    const npdb_rec_t *rec[BATCH_GROUP];
+    const uint32_t *slot[BATCH_GROUP];
     uint32_t suffix[BATCH_GROUP];
+    block_view_t blk[BATCH_GROUP];
 
     for (size_t base = 0; base < n; base += BATCH_GROUP) {
         size_t m = n - base < BATCH_GROUP ? n - base : BATCH_GROUP;
-        /* Stage 1: find each key's record and start loading it. */
+        /* Stage 1: find each key's directory slot and start loading it. */
         for (size_t i = 0; i < m; i++) {
-            rec[i] = find_rec(db, keys[base + i], &suffix[i]);
-            if (rec[i] != NULL)
-                __builtin_prefetch(rec[i]);
+            slot[i] = find_slot(db, keys[base + i], &suffix[i]);
+            if (slot[i] != NULL)
+                __builtin_prefetch(slot[i]);
         }
-        /* Stage 2: with the records in hand, start loading the bucket-table word and the
-         * entries where the suffix would sit if the block were evenly filled (usually the
-         * right cache line, so stage 3 rarely waits). */
+        /* Stage 2: with the slots in hand, start loading the bucket-table word and the likely
+         * entry line of each block. */
         for (size_t i = 0; i < m; i++) {
-            const npdb_rec_t *r = rec[i];
-            if (r == NULL || r->count == 0) {
-                rec[i] = NULL;
+            if (slot[i] == NULL) {
+                blk[i].n = 0;
                 continue;
             }
-            const uint16_t *table = db->data + r->off;
-            uint32_t b = npdb_bucket(suffix[i], r->nb);
-            __builtin_prefetch(table + (b == 0 ? 0 : b - 1));
-            uint32_t guess = (uint32_t)(((uint64_t)suffix[i] * r->count) / NPDB_SUFFIX_COUNT);
-            __builtin_prefetch(table + r->nb - 1 + guess);
+            block_of(db, slot[i], &blk[i]);
+            if (blk[i].n == 0)
+                continue;
+            uint32_t k = npdb_bucket(suffix[i], blk[i].nb);
+            __builtin_prefetch(blk[i].table + (k == 0 ? 0 : k - 1));
+            __builtin_prefetch(guess_of(&blk[i], suffix[i]));
         }
         /* Stage 3: search. */
-        for (size_t i = 0; i < m; i++) {
-            uint32_t lo, hi;
-            if (rec[i] == NULL) {
-                ops[base + i] = 0;
-                continue;
-            }
-            const uint16_t *entries = bucket_bounds(db, rec[i], suffix[i], &lo, &hi);
-            ops[base + i] = (uint8_t)search(db, entries, lo, hi, suffix[i]);
-        }
+        for (size_t i = 0; i < m; i++)
+            ops[base + i] = blk[i].n == 0 ? 0 : (uint8_t)search(db, &blk[i], suffix[i]);
     }
 }

@@ -47,16 +47,17 @@ static int check_header(const npdb_header_t *h, uint64_t size, const char *path,
     /* Sections in order, inside the file; sizes computed in 64 bits cannot overflow here
      * because the counts were bounded above. */
     uint64_t l1_end = h->l1_off + 4ull * h->upper_count;
-    uint64_t recs_end = h->recs_off + (uint64_t)h->sub_count * NPDB_HLR_COUNT * sizeof(npdb_rec_t);
-    if (h->l1_off != NPDB_HEADER_BYTES || h->recs_off < l1_end || h->recs_off % 8 != 0 ||
-        h->data_off < recs_end || h->data_off % 2 != 0 || h->data_bytes % 2 != 0 ||
+    uint64_t starts_end = h->starts_off + 4ull * ((uint64_t)h->sub_count * NPDB_HLR_COUNT + 1);
+    if (h->l1_off != NPDB_HEADER_BYTES || h->starts_off < l1_end || h->starts_off % 4 != 0 ||
+        h->data_off < starts_end || h->data_off % 2 != 0 || h->data_bytes % 2 != 0 ||
         h->data_off > size || h->data_bytes != size - h->data_off)
         return mnp_error_set(err, MNP_EFORMAT, "%s: sections out of bounds", path);
     return 0;
 }
 
-/* Every l1 value names a real subtable; every record's words lie inside data. After this,
- * lookups only clamp bucket-table values to the record's count. */
+/* Every l1 value names a real subtable; block starts begin at 0, never decrease and end at the
+ * end of data, so every block lies inside data. After this, lookups only clamp bucket-table
+ * values to the block's entry count. */
 static int check_directory(const mnp_npdb_t *db, const char *path, mnp_error_t *err)
 {
     const npdb_header_t *h = db->hdr;
@@ -64,20 +65,21 @@ static int check_directory(const mnp_npdb_t *db, const char *path, mnp_error_t *
         if (db->l1[i] != NPDB_L1_NONE && db->l1[i] >= h->sub_count)
             return mnp_error_set(err, MNP_EFORMAT, "%s: directory entry %u out of range", path, i);
     uint64_t nrec = (uint64_t)h->sub_count * NPDB_HLR_COUNT;
+    const uint32_t *st = db->starts;
     uint64_t entries = 0, blocks = 0;
+    if (st[0] != 0 || st[nrec] != db->data_words)
+        return mnp_error_set(err, MNP_EFORMAT, "%s: block directory does not span the data", path);
     for (uint64_t i = 0; i < nrec; i++) {
-        const npdb_rec_t *r = &db->recs[i];
-        if (r->count == 0)
-            continue;
-        if (r->count > NPDB_SUFFIX_COUNT || r->nb == 0 || r->nb > NPDB_NB_MAX ||
-            (uint64_t)r->off + r->nb - 1 + r->count > db->data_words)
-            return mnp_error_set(err, MNP_EFORMAT, "%s: block record %llu out of range", path,
+        if (st[i + 1] < st[i] || st[i + 1] - st[i] > NPDB_BLOCK_WORDS_MAX)
+            return mnp_error_set(err, MNP_EFORMAT, "%s: block %llu out of range", path,
                                  (unsigned long long)i);
-        entries += r->count;
-        blocks++;
+        uint32_t n, nb;
+        npdb_block_shape(st[i + 1] - st[i], &n, &nb);
+        entries += n;
+        blocks += n != 0;
     }
     if (entries != h->entries || blocks != h->blocks)
-        return mnp_error_set(err, MNP_EFORMAT, "%s: block records disagree with header counts",
+        return mnp_error_set(err, MNP_EFORMAT, "%s: block directory disagrees with header counts",
                              path);
     return 0;
 }
@@ -125,7 +127,7 @@ int mnp_npdb_open(const char *path, unsigned flags, mnp_npdb_t **out, mnp_error_
     if (rc != 0)
         goto fail;
     db->l1 = (const uint32_t *)(db->map + db->hdr->l1_off);
-    db->recs = (const npdb_rec_t *)(db->map + db->hdr->recs_off);
+    db->starts = (const uint32_t *)(db->map + db->hdr->starts_off);
     db->data = (const uint16_t *)(db->map + db->hdr->data_off);
     db->data_words = db->hdr->data_bytes / 2;
     db->upper_base = db->hdr->upper_base;
