@@ -35,7 +35,7 @@ static const char *const kind_names[K_COUNT] = {"index single", "index batch", "
 static const unsigned mix_pct[MIX_COUNT] = {50, 5};
 
 typedef struct config {
-    uint64_t entries, seed, lookups, threads, blocks;
+    uint64_t entries, seed, lookups, threads, blocks, hash_load_pct;
     const char *dir;
 } config_t;
 
@@ -205,6 +205,8 @@ static mnp_npdb_t *build_index(const config_t *cfg, const uint64_t *e164, const 
         fprintf(stderr, "npdb bench: writing the index: %s\n", err.msg);
         exit(1);
     }
+    if (st.entries != n || st.duplicates != 0)
+        die("the index holds a different number of entries than were generated");
     mnp_npdb_t *db;
     rc = mnp_npdb_open(path, MNP_NPDB_OPEN_POPULATE, &db, &err);
     double t3 = now_s();
@@ -225,7 +227,8 @@ static mnp_npdb_t *build_index(const config_t *cfg, const uint64_t *e164, const 
     return db;
 }
 
-/* Aborts unless index (single and batch) and hash table give the same answer for key i. */
+/* Aborts unless index single, index batch and hash table give the same answer for every key of
+ * keys[0..n), equal to want[i] when want is not NULL; returns the answers' sum and the hits. */
 static void check_agree(const mnp_npdb_t *db, const hashtab_t *hash, const uint64_t *keys, size_t n,
                         const uint8_t *want, uint64_t *checksum, size_t *found)
 {
@@ -294,6 +297,43 @@ static void thp_mode(char *out, size_t size)
     fclose(f);
 }
 
+/* CPU time of the whole machine and of this process, to tell how much of the machine other
+ * processes took while we measured (the load average cannot: it counts our own setup too). */
+typedef struct cpu_sample {
+    double wall_s, busy_s, self_s;
+} cpu_sample_t;
+
+static void cpu_sample(cpu_sample_t *c)
+{
+    unsigned long long v[8] = {0};
+    FILE *f = fopen("/proc/stat", "r");
+    if (f != NULL) {
+        if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                   &v[4], &v[5], &v[6], &v[7]) != 8)
+            memset(v, 0, sizeof v);
+        fclose(f);
+    }
+    long tick = sysconf(_SC_CLK_TCK);
+    /* busy = user + nice + system + irq + softirq + steal (idle and iowait left out) */
+    c->busy_s = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)(tick > 0 ? tick : 100);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    c->self_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+                (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+    c->wall_s = now_s();
+}
+
+/* Share (0..1) of all CPUs that other processes used since *start. */
+static double cpu_others(const cpu_sample_t *start)
+{
+    cpu_sample_t end;
+    cpu_sample(&end);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    double others = (end.busy_s - start->busy_s) - (end.self_s - start->self_s);
+    double share = others / ((end.wall_s - start->wall_s) * (double)(cpus > 0 ? cpus : 1));
+    return share > 0 ? share : 0;
+}
+
 typedef struct verdict {
     const char *what;
     kind_t kind;
@@ -301,29 +341,86 @@ typedef struct verdict {
     unsigned worst_mix, worst_threads;
 } verdict_t;
 
+/* Times every structure for every mix and thread count, prints the table and the verdicts. */
+static void run_table(const config_t *cfg, const mnp_npdb_t *db, const hashtab_t *hash,
+                      const mix_t mixes[])
+{
+    unsigned thread_cfg[2] = {1, (unsigned)cfg->threads};
+    unsigned nthread_cfg = cfg->threads > 1 ? 2 : 1;
+    verdict_t verdicts[] = {
+        {"index single >= 1.0x hash single", K_INDEX_SINGLE, 1.0, 1e9, 0, 0},
+        {"index batch  >= 2.0x hash single", K_INDEX_BATCH, 2.0, 1e9, 0, 0},
+    };
+    printf("%-9s %7s  %-13s %12s %12s %9s\n", "mix", "threads", "structure", "best Ml/s",
+           "median Ml/s", "vs hash");
+    for (unsigned m = 0; m < MIX_COUNT; m++) {
+        for (unsigned tc = 0; tc < nthread_cfg; tc++) {
+            double rate[K_COUNT][REPEATS];
+            run_t run = {.db = db, .hash = hash};
+            /* Interleave the structures so that drift (frequency, other load) hits all alike. */
+            for (unsigned r = 0; r < REPEATS; r++) {
+                for (unsigned k = 0; k < K_COUNT; k++) {
+                    run.kind = (kind_t)k;
+                    rate[k][r] = measure(&run, mixes[m].keys, cfg->lookups, thread_cfg[tc],
+                                         mixes[m].checksum);
+                }
+            }
+            for (unsigned k = 0; k < K_COUNT; k++)
+                qsort(rate[k], REPEATS, sizeof rate[k][0], cmp_double);
+            double base = rate[K_HASH_SINGLE][REPEATS - 1];
+            for (unsigned k = 0; k < K_COUNT; k++) {
+                double best = rate[k][REPEATS - 1], ratio = best / base;
+                printf("%2u%% hits  %7u  %-13s %12.2f %12.2f %8.2fx\n", mix_pct[m], thread_cfg[tc],
+                       kind_names[k], best / 1e6, rate[k][REPEATS / 2] / 1e6, ratio);
+                for (unsigned v = 0; v < sizeof verdicts / sizeof verdicts[0]; v++) {
+                    if (verdicts[v].kind == k && ratio < verdicts[v].worst) {
+                        verdicts[v].worst = ratio;
+                        verdicts[v].worst_mix = mix_pct[m];
+                        verdicts[v].worst_threads = thread_cfg[tc];
+                    }
+                }
+            }
+            fflush(stdout);
+        }
+    }
+    printf("(* hash batch: the same table with 64-key prefetching; shown for context, no "
+           "criterion)\n\n");
+    for (unsigned v = 0; v < sizeof verdicts / sizeof verdicts[0]; v++)
+        printf("verdict: %s: %s (worst %.2fx, %u%% hits, %u thread%s)\n", verdicts[v].what,
+               verdicts[v].worst >= verdicts[v].need ? "PASS" : "FAIL", verdicts[v].worst,
+               verdicts[v].worst_mix, verdicts[v].worst_threads,
+               verdicts[v].worst_threads == 1 ? "" : "s");
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: npdb [--entries N] [--seed S] [--lookups M] [--threads T] [--blocks B] "
-            "[--dir DIR]\n"
+            "[--dir DIR] [--hash-load P]\n"
             "Builds the NPDB index and a plain hash table of N synthetic ported numbers and\n"
             "compares their lookup rates (suffixes k, M, G allowed: --entries 10M).\n"
-            "  --entries N  ported numbers (default 10M)\n"
-            "  --seed S     PRNG seed (default 1)\n"
-            "  --lookups M  lookup keys per mix (default 20M); mixes are 50 %% and 5 %% hits\n"
-            "  --threads T  the many-thread runs use T threads (default: online CPUs)\n"
-            "  --blocks B   allocated blocks in the synthetic universe (default %u)\n"
-            "  --dir DIR    where the index file is written, then removed (default /tmp)\n",
-            SYNTH_DEFAULT_BLOCKS);
+            "  --entries N    ported numbers (default 10M)\n"
+            "  --seed S       PRNG seed (default 1)\n"
+            "  --lookups M    lookup keys per mix (default 20M); mixes are 50 %% and 5 %% hits\n"
+            "  --threads T    the many-thread runs use T threads (default: online CPUs)\n"
+            "  --blocks B     allocated blocks in the synthetic universe (default %u)\n"
+            "  --dir DIR      where the index file is written, then removed (default /tmp)\n"
+            "  --hash-load P  hash table maximum load factor, percent (default %u)\n",
+            SYNTH_DEFAULT_BLOCKS, HASHTAB_LOAD_PCT);
 }
 
 static void parse_args(int argc, char **argv, config_t *cfg)
 {
     static const struct option opts[] = {
-        {"entries", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
-        {"lookups", required_argument, NULL, 'l'}, {"threads", required_argument, NULL, 't'},
-        {"blocks", required_argument, NULL, 'b'},  {"dir", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"entries", required_argument, NULL, 'n'},
+        {"seed", required_argument, NULL, 's'},
+        {"lookups", required_argument, NULL, 'l'},
+        {"threads", required_argument, NULL, 't'},
+        {"blocks", required_argument, NULL, 'b'},
+        {"dir", required_argument, NULL, 'd'},
+        {"hash-load", required_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     *cfg = (config_t){.entries = 10000000,
@@ -331,6 +428,7 @@ static void parse_args(int argc, char **argv, config_t *cfg)
                       .lookups = 20000000,
                       .threads = cpus > 0 ? (uint64_t)cpus : 1,
                       .blocks = SYNTH_DEFAULT_BLOCKS,
+                      .hash_load_pct = HASHTAB_LOAD_PCT,
                       .dir = "/tmp"};
     int c, li = 0;
     while ((c = getopt_long(argc, argv, "", opts, &li)) != -1) {
@@ -351,6 +449,10 @@ static void parse_args(int argc, char **argv, config_t *cfg)
         case 'b':
             ok = args_count(optarg, &cfg->blocks) && cfg->blocks > 0 &&
                  cfg->blocks <= SYNTH_MAX_BLOCKS;
+            break;
+        case 'L':
+            ok = args_count(optarg, &cfg->hash_load_pct) && cfg->hash_load_pct > 0 &&
+                 cfg->hash_load_pct < 100;
             break;
         case 'd':
             cfg->dir = optarg;
@@ -404,12 +506,14 @@ int main(int argc, char **argv)
     fprintf(stderr, "building the hash table...\n");
     t0 = now_s();
     hashtab_t hash;
-    if (hashtab_init(&hash, n) < 0)
+    if (hashtab_init(&hash, n, (unsigned)cfg.hash_load_pct) < 0)
         die("out of memory for the hash table");
     for (size_t i = 0; i < n; i++)
         if (hashtab_put(&hash, e164[i], opidx[ops[i]]) < 0)
             die("hashtab_put failed");
     double hash_s = now_s() - t0;
+    if (hash.n != n)
+        die("the generated numbers are not distinct");
 
     fprintf(stderr, "checking every number and key...\n");
     uint8_t *want = ops; /* the truth, renumbered in place to the index's operator numbers */
@@ -430,8 +534,8 @@ int main(int argc, char **argv)
 
     char thp[32];
     thp_mode(thp, sizeof thp);
-    double load[1] = {-1};
-    (void)getloadavg(load, 1);
+    cpu_sample_t cpu0;
+    cpu_sample(&cpu0);
     printf("npdb bench: entries %zu (seed %llu, %llu-block universe, generated in %.2f s), "
            "%llu lookups per mix, threads 1 and %llu, THP %s\n",
            n, (unsigned long long)cfg.seed, (unsigned long long)cfg.blocks, gen_s,
@@ -445,59 +549,15 @@ int main(int argc, char **argv)
            hashtab_bytes(&hash), (double)hashtab_bytes(&hash) / 1e6,
            (double)hashtab_bytes(&hash) / (double)n, hash.cap, (double)n / (double)hash.cap,
            hash_s);
-    printf("load average before timing: %.2f on %ld CPUs%s\n", load[0],
-           sysconf(_SC_NPROCESSORS_ONLN),
-           load[0] > 0.5 ? " (busy: other processes make these numbers low and noisy)" : "");
     printf("check: index single, index batch and hash agree on all %zu numbers and %llu keys\n\n",
            n, (unsigned long long)(MIX_COUNT * cfg.lookups));
 
-    unsigned thread_cfg[2] = {1, (unsigned)cfg.threads};
-    unsigned nthread_cfg = cfg.threads > 1 ? 2 : 1;
-    verdict_t verdicts[] = {
-        {"index single >= 1.0x hash single", K_INDEX_SINGLE, 1.0, 1e9, 0, 0},
-        {"index batch  >= 2.0x hash single", K_INDEX_BATCH, 2.0, 1e9, 0, 0},
-    };
-    printf("%-9s %7s  %-13s %12s %12s %9s\n", "mix", "threads", "structure", "best Ml/s",
-           "median Ml/s", "vs hash");
-    for (unsigned m = 0; m < MIX_COUNT; m++) {
-        for (unsigned tc = 0; tc < nthread_cfg; tc++) {
-            double rate[K_COUNT][REPEATS];
-            run_t run = {.db = db, .hash = &hash};
-            /* Interleave the structures so that drift (frequency, other load) hits all alike. */
-            for (unsigned r = 0; r < REPEATS; r++) {
-                for (unsigned k = 0; k < K_COUNT; k++) {
-                    run.kind = (kind_t)k;
-                    rate[k][r] = measure(&run, mixes[m].keys, cfg.lookups, thread_cfg[tc],
-                                         mixes[m].checksum);
-                }
-            }
-            for (unsigned k = 0; k < K_COUNT; k++)
-                qsort(rate[k], REPEATS, sizeof rate[k][0], cmp_double);
-            double base = rate[K_HASH_SINGLE][REPEATS - 1];
-            for (unsigned k = 0; k < K_COUNT; k++) {
-                double best = rate[k][REPEATS - 1], ratio = best / base;
-                printf("%2u%% hits  %7u  %-13s %12.2f %12.2f %8.2fx\n", mix_pct[m], thread_cfg[tc],
-                       kind_names[k], best / 1e6, rate[k][REPEATS / 2] / 1e6, ratio);
-                for (unsigned v = 0; v < sizeof verdicts / sizeof verdicts[0]; v++) {
-                    if (verdicts[v].kind == k && ratio < verdicts[v].worst) {
-                        verdicts[v].worst = ratio;
-                        verdicts[v].worst_mix = mix_pct[m];
-                        verdicts[v].worst_threads = thread_cfg[tc];
-                    }
-                }
-            }
-            fflush(stdout);
-        }
-    }
-    printf("(* hash batch: the same table with 64-key prefetching; shown for context, no "
-           "criterion)\n\n");
-    for (unsigned v = 0; v < sizeof verdicts / sizeof verdicts[0]; v++)
-        printf("verdict: %s: %s (worst %.2fx, %u%% hits, %u thread%s)\n", verdicts[v].what,
-               verdicts[v].worst >= verdicts[v].need ? "PASS" : "FAIL", verdicts[v].worst,
-               verdicts[v].worst_mix, verdicts[v].worst_threads,
-               verdicts[v].worst_threads == 1 ? "" : "s");
-    if (getloadavg(load, 1) == 1)
-        printf("load average after timing: %.2f\n", load[0]);
+    run_table(&cfg, db, &hash, mixes);
+    double others = cpu_others(&cpu0);
+    printf("other processes used %.0f %% of the %ld CPUs while timing%s\n", others * 100,
+           sysconf(_SC_NPROCESSORS_ONLN),
+           others > 0.05 ? ": the numbers above are low and noisy, run again on a quiet machine"
+                         : "");
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("peak RSS %.2f GB\n", (double)ru.ru_maxrss / 1e6);

@@ -30,9 +30,13 @@ static size_t home(const hashtab_t *t, uint64_t key)
     return (size_t)(((u128)fmix64(key) * t->cap) >> 64);
 }
 
-int hashtab_init(hashtab_t *t, size_t n_max)
+int hashtab_init(hashtab_t *t, size_t n_max, unsigned load_pct)
 {
-    size_t cap = (n_max * 10 + 6) / 7; /* ceil(n_max / 0.7) */
+    t->slots = NULL;
+    t->cap = t->n = 0;
+    if (load_pct == 0 || load_pct > 99)
+        return MNP_EINVAL;
+    size_t cap = (n_max * 100 + load_pct - 1) / load_pct; /* ceil(n_max / load) */
     if (cap <= n_max)
         cap = n_max + 1; /* one slot always stays empty, so every probe ends */
     t->slots = calloc(cap, sizeof *t->slots);

@@ -2,9 +2,10 @@
  * The baseline the NPDB index is measured against: a plain open-addressing hash table of 64-bit
  * keys with linear probing, the structure one would write first for "number -> operator". Each
  * slot is one u64 holding the operator in its top 8 bits and the key in the low 56; a zero slot
- * is empty. Capacity is ceil(n / 0.7) slots (load factor at most 0.7), reduced to a slot index by
- * a multiply-shift of a murmur3 fmix64 hash, and the memory is plain calloc (no huge pages, no
- * madvise), so it is an honest, ordinary baseline rather than a tuned one.
+ * is empty. Capacity is ceil(n / 0.7) slots (load factor at most 0.7; other loads can be asked
+ * for), reduced to a slot index by a multiply-shift of a murmur3 fmix64 hash, and the memory is
+ * plain calloc (no huge pages, no madvise), so it is an honest, ordinary baseline rather than a
+ * tuned one.
  */
 #ifndef MNP_BENCH_HASHTAB_H
 #define MNP_BENCH_HASHTAB_H
@@ -22,9 +23,12 @@ typedef struct hashtab {
     size_t n; /* keys stored */
 } hashtab_t;
 
-/* Sizes t for up to n_max keys (cap = ceil(n_max / 0.7), at least 1 more than n_max). Returns 0
- * or MNP_ENOMEM. Release with hashtab_fini. */
-int hashtab_init(hashtab_t *t, size_t n_max) MNP_WUR;
+#define HASHTAB_LOAD_PCT 70 /* the baseline's maximum load factor, in percent */
+
+/* Sizes t for n_max keys at a load factor of at most load_pct percent (1..99; the baseline is
+ * HASHTAB_LOAD_PCT): cap = ceil(n_max * 100 / load_pct), at least n_max + 1. Returns 0,
+ * MNP_EINVAL for a bad load_pct, or MNP_ENOMEM. Release with hashtab_fini. */
+int hashtab_init(hashtab_t *t, size_t n_max, unsigned load_pct) MNP_WUR;
 void hashtab_fini(hashtab_t *t);
 
 /* Stores key -> op (replacing an earlier value of key). MNP_ERANGE when key is 0 or needs more
