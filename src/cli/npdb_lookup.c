@@ -152,23 +152,11 @@ static void json_string(FILE *out, const char *s, size_t len)
 
 /* ---- answers -------------------------------------------------------------------------------- */
 
+/* The plan's type name, except that a code the plan does not know is called what it is to a
+ * person looking a number up: unallocated. */
 static const char *numtype_name(mnp_numtype_t t)
 {
-    switch (t) {
-    case MNP_NUMTYPE_SATELLITE:
-        return "satellite";
-    case MNP_NUMTYPE_MVNO:
-        return "mvno";
-    case MNP_NUMTYPE_IOT:
-        return "iot";
-    case MNP_NUMTYPE_DATA:
-        return "data";
-    case MNP_NUMTYPE_UNKNOWN:
-        return "unallocated";
-    case MNP_NUMTYPE_MOBILE:
-        break;
-    }
-    return "mobile";
+    return t == MNP_NUMTYPE_UNKNOWN ? "unallocated" : mnp_numplan_type_name(t);
 }
 
 static void answer_invalid(lookup_ctx_t *ctx, const lookup_rec_t *r)

@@ -156,6 +156,16 @@ static uint64_t align_up(uint64_t v, uint64_t a)
     return (v + a - 1) / a * a;
 }
 
+/* The end of the run of words starting at i that share its block; the block in *block. */
+static size_t block_end(const uint64_t *w, size_t n, size_t i, uint64_t *block)
+{
+    *block = (w[i] >> 2) / NPDB_SUFFIX_COUNT;
+    size_t j = i + 1;
+    while (j < n && (w[j] >> 2) / NPDB_SUFFIX_COUNT == *block)
+        j++;
+    return j;
+}
+
 /* Lays out the sorted unique words w[0..n) into l. */
 static int layout_build(layout_t *l, const uint64_t *w, size_t n, mnp_error_t *err)
 {
@@ -179,10 +189,8 @@ static int layout_build(layout_t *l, const uint64_t *w, size_t n, mnp_error_t *e
     uint32_t subs = 0;
     size_t words = 0;
     for (size_t i = 0; i < n;) {
-        uint64_t block = (w[i] >> 2) / NPDB_SUFFIX_COUNT;
-        size_t j = i;
-        while (j < n && (w[j] >> 2) / NPDB_SUFFIX_COUNT == block)
-            j++;
+        uint64_t block;
+        size_t j = block_end(w, n, i, &block);
         uint64_t u = block / NPDB_HLR_COUNT - first_upper;
         if (l->l1[u] == NPDB_L1_NONE)
             l->l1[u] = subs++;
@@ -202,10 +210,8 @@ static int layout_build(layout_t *l, const uint64_t *w, size_t n, mnp_error_t *e
     size_t pos = 0;
     uint64_t blocks = 0;
     for (size_t i = 0; i < n;) {
-        uint64_t block = (w[i] >> 2) / NPDB_SUFFIX_COUNT;
-        size_t j = i;
-        while (j < n && (w[j] >> 2) / NPDB_SUFFIX_COUNT == block)
-            j++;
+        uint64_t block;
+        size_t j = block_end(w, n, i, &block);
         uint32_t count = (uint32_t)(j - i);
         uint32_t nb = npdb_nb_for(count);
         uint64_t upper = block / NPDB_HLR_COUNT;
