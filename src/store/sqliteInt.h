@@ -1,0 +1,53 @@
+/*
+ * Private to the SQLite backend: the connection with its cache of prepared statements, and the
+ * helpers its files share. Statements are prepared on first use and kept for the connection's
+ * life; every statement the backend runs is listed in sqlite_stmt_id so the cache is an array.
+ */
+#ifndef MNP_SQLITE_INT_H
+#define MNP_SQLITE_INT_H
+
+#include <sqlite3.h>
+
+#include "storeInt.h"
+
+/* Application id stored in every mnp database ("MNPD"), so a foreign SQLite file is refused. */
+#define SQLITE_APP_ID 0x4D4E5044
+
+typedef enum sqlite_stmt_id {
+    STMT_OPERATOR_ADD,
+    STMT_OPERATOR_GET,
+    STMT_OPERATOR_EACH,
+    STMT_CREDENTIAL_REVOKE,
+    STMT_CREDENTIAL_ADD,
+    STMT_CREDENTIAL_FIND,
+    STMT_COUNT
+} sqlite_stmt_id_t;
+
+struct store_conn {
+    sqlite3 *db;
+    sqlite3_stmt *stmts[STMT_COUNT];
+    char *path; /* owned; for messages */
+};
+
+/* The connection behind a transaction. */
+static inline store_conn_t *sqlite_conn(mnp_txn_t *txn)
+{
+    return txn->conn;
+}
+
+/* The prepared (and reset, unbound) statement id on c; NULL with err set on failure. */
+sqlite3_stmt *sqlite_stmt(store_conn_t *c, sqlite_stmt_id_t id, mnp_error_t *err);
+
+/* Turns the connection's last error into err; returns the matching MNP_E* code. */
+int sqlite_fail(store_conn_t *c, const char *what, mnp_error_t *err);
+
+/* Runs sql (no results) on c. */
+int sqlite_exec(store_conn_t *c, const char *sql, mnp_error_t *err);
+
+/* Applies every migration newer than the file's schema (writer connection, at open). */
+int sqlite_migrate(store_conn_t *c, mnp_error_t *err);
+
+/* Refuses a write on a read-only transaction. */
+int sqlite_need_write(mnp_txn_t *txn, mnp_error_t *err);
+
+#endif

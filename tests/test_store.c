@@ -1,0 +1,400 @@
+/*
+ * Tests of the store: opening, creating and migrating SQLite files (and refusing foreign, corrupt
+ * and newer ones), operators and credentials, and group commit: concurrent writes share one
+ * commit, a failing write is rolled back alone, and everything acknowledged survives a reopen.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <sched.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mnp/store.h"
+
+typedef struct fixture {
+    char dir[64];
+    char path[128];
+} fixture_t;
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof(*f));
+    strcpy(f->dir, "/tmp/mnp-store-XXXXXX");
+    if (mkdtemp(f->dir) == NULL)
+        return -1;
+    snprintf(f->path, sizeof(f->path), "%s/ch.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    char cmd[160];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+static mnp_store_t *open_store(const char *path, bool create)
+{
+    mnp_store_config_t cfg = {.url = path, .create = create};
+    mnp_store_t *s;
+    mnp_error_t err;
+    if (mnp_store_open(&cfg, &s, &err) != 0)
+        fail_msg("open %s: %s", path, err.msg);
+    return s;
+}
+
+typedef struct op_args {
+    const char *code;
+    const char *name;
+} op_args_t;
+
+static int add_operator(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    op_args_t *a = arg;
+    return mnp_txn_operator_add(txn, a->code, a->name, 1000, err);
+}
+
+static int count_one(const mnp_operator_rec_t *op, void *arg)
+{
+    (void)op;
+    (*(size_t *)arg)++;
+    return 0;
+}
+
+static int count_operators(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    *(size_t *)arg = 0;
+    return mnp_txn_operator_each(txn, count_one, arg, err);
+}
+
+static size_t operators_in(mnp_store_t *s)
+{
+    size_t n;
+    mnp_error_t err;
+    assert_int_equal(mnp_store_read(s, count_operators, &n, &err), 0);
+    return n;
+}
+
+static void test_open_create_reopen(void **state)
+{
+    fixture_t *f = *state;
+    mnp_store_t *s;
+    mnp_error_t err;
+    mnp_store_config_t cfg = {.url = f->path};
+    assert_int_equal(mnp_store_open(&cfg, &s, &err), MNP_ENOENT);
+    assert_non_null(strstr(err.msg, f->path));
+
+    s = open_store(f->path, true);
+    op_args_t a = {"CMCC", "China Mobile"};
+    assert_int_equal(mnp_store_write(s, add_operator, &a, &err), 0);
+    mnp_store_close(s);
+
+    char url[160];
+    snprintf(url, sizeof(url), "sqlite:%s", f->path);
+    s = open_store(url, false);
+    assert_int_equal(operators_in(s), 1);
+    mnp_store_close(s);
+    mnp_store_close(NULL);
+
+    cfg.url = "postgres://db/mnp";
+    assert_int_equal(mnp_store_open(&cfg, &s, &err), MNP_EINVAL);
+    assert_non_null(strstr(err.msg, "unknown backend"));
+}
+
+static void test_refuses_foreign_and_newer_files(void **state)
+{
+    fixture_t *f = *state;
+    mnp_store_t *s;
+    mnp_error_t err;
+    mnp_store_config_t cfg = {.url = f->path, .create = true};
+
+    FILE *fp = fopen(f->path, "w");
+    fputs("this is not a database, it is a text file of some length......................\n", fp);
+    fclose(fp);
+    assert_int_equal(mnp_store_open(&cfg, &s, &err), MNP_EFORMAT);
+    unlink(f->path);
+
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA application_id=42; CREATE TABLE t(x)", 0, 0, 0),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(mnp_store_open(&cfg, &s, &err), MNP_EFORMAT);
+    assert_non_null(strstr(err.msg, "another application"));
+    unlink(f->path);
+
+    mnp_store_close(open_store(f->path, true));
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db, "UPDATE meta SET value = 999 WHERE key = 'schema_version'", 0, 0, 0),
+        SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(mnp_store_open(&cfg, &s, &err), MNP_EVERSION);
+    assert_non_null(strstr(err.msg, "999"));
+    assert_non_null(strstr(err.msg, "newer"));
+}
+
+static int read_operator(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    return mnp_txn_operator_get(txn, "CUCC", arg, err);
+}
+
+static int write_in_read(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    (void)arg;
+    return mnp_txn_operator_add(txn, "XXXX", "nope", 0, err);
+}
+
+static void test_operators(void **state)
+{
+    fixture_t *f = *state;
+    mnp_store_t *s = open_store(f->path, true);
+    mnp_error_t err;
+    op_args_t a = {"CUCC", "China Unicom"};
+    assert_int_equal(mnp_store_write(s, add_operator, &a, &err), 0);
+    assert_int_equal(mnp_store_write(s, add_operator, &a, &err), MNP_EEXIST);
+    assert_non_null(strstr(err.msg, "CUCC"));
+    op_args_t bad = {"", "x"};
+    assert_int_equal(mnp_store_write(s, add_operator, &bad, &err), MNP_EINVAL);
+    op_args_t long_code = {"ABCDEFGHIJKLMNOPQ", "x"};
+    assert_int_equal(mnp_store_write(s, add_operator, &long_code, &err), MNP_EINVAL);
+
+    mnp_operator_rec_t op;
+    assert_int_equal(mnp_store_read(s, read_operator, &op, &err), 0);
+    assert_string_equal(op.code, "CUCC");
+    assert_string_equal(op.name, "China Unicom");
+    assert_int_equal(op.created_ms, 1000);
+    assert_int_equal(mnp_store_read(s, write_in_read, NULL, &err), MNP_EINTERNAL);
+    assert_int_equal(operators_in(s), 1);
+    mnp_store_close(s);
+}
+
+typedef struct cred_args {
+    mnp_role_t role;
+    const char *principal;
+    uint8_t hash[MNP_STORE_HASH_BYTES];
+    bool replace;
+    mnp_credential_rec_t found;
+} cred_args_t;
+
+static int add_cred(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    cred_args_t *a = arg;
+    return mnp_txn_credential_add(txn, a->role, a->principal, a->hash, a->replace, 5000, NULL, err);
+}
+
+static int find_cred(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    cred_args_t *a = arg;
+    return mnp_txn_credential_find(txn, a->hash, &a->found, err);
+}
+
+static void test_credentials_and_rotation(void **state)
+{
+    fixture_t *f = *state;
+    mnp_store_t *s = open_store(f->path, true);
+    mnp_error_t err;
+    op_args_t a = {"CTCC", "China Telecom"};
+    assert_int_equal(mnp_store_write(s, add_operator, &a, &err), 0);
+
+    cred_args_t k1 = {.role = MNP_ROLE_OPERATOR, .principal = "CTCC"};
+    memset(k1.hash, 1, sizeof(k1.hash));
+    assert_int_equal(mnp_store_write(s, add_cred, &k1, &err), 0);
+    assert_int_equal(mnp_store_read(s, find_cred, &k1, &err), 0);
+    assert_string_equal(k1.found.principal, "CTCC");
+    assert_int_equal(k1.found.role, MNP_ROLE_OPERATOR);
+
+    /* Rotation: the new key works, the old one no longer does. */
+    cred_args_t k2 = {.role = MNP_ROLE_OPERATOR, .principal = "CTCC", .replace = true};
+    memset(k2.hash, 2, sizeof(k2.hash));
+    assert_int_equal(mnp_store_write(s, add_cred, &k2, &err), 0);
+    assert_int_equal(mnp_store_read(s, find_cred, &k2, &err), 0);
+    assert_int_equal(mnp_store_read(s, find_cred, &k1, &err), MNP_ENOENT);
+
+    /* The same key twice, an unknown operator, a regulator (no operator row needed). */
+    assert_int_equal(mnp_store_write(s, add_cred, &k2, &err), MNP_EEXIST);
+    cred_args_t ghost = {.role = MNP_ROLE_OPERATOR, .principal = "GHOST"};
+    memset(ghost.hash, 3, sizeof(ghost.hash));
+    assert_int_equal(mnp_store_write(s, add_cred, &ghost, &err), MNP_ENOENT);
+    cred_args_t reg = {.role = MNP_ROLE_REGULATOR, .principal = "MIIT"};
+    memset(reg.hash, 4, sizeof(reg.hash));
+    assert_int_equal(mnp_store_write(s, add_cred, &reg, &err), 0);
+    assert_int_equal(mnp_store_read(s, find_cred, &reg, &err), 0);
+    assert_int_equal(reg.found.role, MNP_ROLE_REGULATOR);
+    mnp_store_close(s);
+}
+
+/* Group commit. The first write holds the writer inside its function until the other writers
+ * have queued (seen through the store's own queue count), so the test knows they form one
+ * group: no timing assumption. One of them fails and must be rolled back alone. */
+typedef struct gate {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool entered; /* the holding write is running on the writer */
+    bool open;    /* the test lets it finish */
+} gate_t;
+
+static int held_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    gate_t *g = arg;
+    pthread_mutex_lock(&g->mu);
+    g->entered = true;
+    pthread_cond_broadcast(&g->cv);
+    while (!g->open)
+        pthread_cond_wait(&g->cv, &g->mu);
+    pthread_mutex_unlock(&g->mu);
+    return mnp_txn_operator_add(txn, "HELD", "held", 1, err);
+}
+
+typedef struct writer_ctx {
+    mnp_store_t *s;
+    op_args_t args;
+    gate_t *gate; /* non-NULL for the holding writer */
+    int rc;
+    mnp_error_t err;
+} writer_ctx_t;
+
+static void *writer_main(void *arg)
+{
+    writer_ctx_t *w = arg;
+    if (w->gate != NULL)
+        w->rc = mnp_store_write(w->s, held_write, w->gate, &w->err);
+    else
+        w->rc = mnp_store_write(w->s, add_operator, &w->args, &w->err);
+    return NULL;
+}
+
+#define GROUP 8
+
+static void test_group_commit(void **state)
+{
+    fixture_t *f = *state;
+    mnp_store_t *s = open_store(f->path, true);
+    gate_t gate = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    writer_ctx_t w[GROUP + 1] = {{0}};
+    pthread_t th[GROUP + 1];
+    char codes[GROUP][8];
+    mnp_store_stats_t st;
+
+    w[0].s = s;
+    w[0].gate = &gate;
+    pthread_create(&th[0], NULL, writer_main, &w[0]);
+    pthread_mutex_lock(&gate.mu);
+    while (!gate.entered)
+        pthread_cond_wait(&gate.cv, &gate.mu);
+    pthread_mutex_unlock(&gate.mu);
+    for (int i = 1; i <= GROUP; i++) {
+        snprintf(codes[i - 1], sizeof(codes[i - 1]), "OP%d", i);
+        w[i].s = s;
+        /* Writer 3 collides with writer 2: it must fail and take nothing else with it. */
+        w[i].args.code = i == 3 ? codes[1] : codes[i - 1];
+        w[i].args.name = "operator";
+        pthread_create(&th[i], NULL, writer_main, &w[i]);
+    }
+    for (;;) {
+        mnp_store_stats(s, &st);
+        if (st.queued == GROUP)
+            break;
+        sched_yield();
+    }
+    pthread_mutex_lock(&gate.mu);
+    gate.open = true;
+    pthread_cond_broadcast(&gate.cv);
+    pthread_mutex_unlock(&gate.mu);
+    for (int i = 0; i <= GROUP; i++)
+        pthread_join(th[i], NULL);
+
+    int failures = 0;
+    for (int i = 0; i <= GROUP; i++) {
+        if (w[i].rc != 0) {
+            failures++;
+            assert_int_equal(w[i].rc, MNP_EEXIST);
+        }
+    }
+    assert_int_equal(failures, 1);
+    mnp_store_stats(s, &st);
+    assert_int_equal(st.writes, GROUP + 1);
+    assert_int_equal(st.failed_writes, 1);
+    assert_int_equal(st.commits, 2); /* the holder alone, then the other eight together */
+    assert_int_equal(st.largest_group, GROUP);
+    assert_int_equal(operators_in(s), GROUP);
+    mnp_store_close(s);
+
+    /* Every acknowledged write is on disk. */
+    s = open_store(f->path, false);
+    assert_int_equal(operators_in(s), GROUP);
+    mnp_store_close(s);
+}
+
+/* Many writers at once, no gate: every acknowledged write is there after a reopen. */
+typedef struct burst_ctx {
+    mnp_store_t *s;
+    int base;
+    int ok;
+} burst_ctx_t;
+
+static void *burst_main(void *arg)
+{
+    burst_ctx_t *b = arg;
+    for (int i = 0; i < 50; i++) {
+        char code[16];
+        snprintf(code, sizeof(code), "B%d_%d", b->base, i);
+        op_args_t a = {code, "burst"};
+        mnp_error_t err;
+        if (mnp_store_write(b->s, add_operator, &a, &err) == 0)
+            b->ok++;
+    }
+    return NULL;
+}
+
+static void test_concurrent_writers(void **state)
+{
+    fixture_t *f = *state;
+    mnp_store_t *s = open_store(f->path, true);
+    burst_ctx_t b[8];
+    pthread_t th[8];
+    for (int i = 0; i < 8; i++) {
+        b[i] = (burst_ctx_t){.s = s, .base = i};
+        pthread_create(&th[i], NULL, burst_main, &b[i]);
+    }
+    int ok = 0;
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        ok += b[i].ok;
+    }
+    assert_int_equal(ok, 400);
+    mnp_store_stats_t st;
+    mnp_store_stats(s, &st);
+    assert_int_equal(st.writes, 400);
+    assert_true(st.commits >= 1 && st.commits <= 400);
+    mnp_store_close(s);
+    s = open_store(f->path, false);
+    assert_int_equal(operators_in(s), 400);
+    mnp_store_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_create_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refuses_foreign_and_newer_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_operators, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_credentials_and_rotation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
