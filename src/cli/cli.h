@@ -31,6 +31,8 @@ int cli_cmd_npdb(int argc, char **argv);
 int cli_npdb_build(int argc, char **argv);
 int cli_npdb_lookup(int argc, char **argv);
 int cli_npdb_stats(int argc, char **argv);
+int cli_cmd_operator(int argc, char **argv);
+int cli_cmd_regulator(int argc, char **argv);
 
 /* ---- reporting --------------------------------------------------------------------------- */
 

@@ -18,7 +18,9 @@ static const char top_help[] =
     "Administers mnp, the mobile number portability platform.\n"
     "\n"
     "Commands:\n"
-    "  npdb      build, query and inspect ported-number index files (NPDB)\n"
+    "  npdb       build, query and inspect ported-number index files (NPDB)\n"
+    "  operator   add operators to the clearinghouse, rotate their API keys, list them\n"
+    "  regulator  add regulator credentials (read everything, change nothing)\n"
     "\n"
     "Options:\n"
     "  -h, --help     show this help and exit\n"
@@ -140,6 +142,10 @@ int main(int argc, char **argv)
     const char *cmd = argv[optind];
     if (strcmp(cmd, "npdb") == 0)
         return cli_cmd_npdb(argc - optind, argv + optind);
+    if (strcmp(cmd, "operator") == 0)
+        return cli_cmd_operator(argc - optind, argv + optind);
+    if (strcmp(cmd, "regulator") == 0)
+        return cli_cmd_regulator(argc - optind, argv + optind);
     if (strcmp(cmd, "help") == 0) {
         fputs(top_help, stdout);
         return CLI_EXIT_OK;

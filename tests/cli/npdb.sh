@@ -6,48 +6,8 @@
 # Run by ctest with MNP_BIN_DIR (where mnpctl is) and MNP_SOURCE_DIR; works on the ASan build too.
 set -euo pipefail
 
-bin="${MNP_BIN_DIR:?MNP_BIN_DIR must name the directory holding mnpctl}/mnpctl"
-[[ -x "$bin" ]] || { echo "no executable $bin" >&2; exit 1; }
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
-unset MNP_BLOCKS
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-failures=0
-checks=0
-
-# check NAME EXPECTED ACTUAL: exact string comparison.
-check() {
-    checks=$((checks + 1))
-    if [[ "$2" == "$3" ]]; then
-        return 0
-    fi
-    failures=$((failures + 1))
-    printf 'FAIL: %s\n--- expected:\n%s\n--- actual:\n%s\n---\n' "$1" "$2" "$3"
-}
-
-# check_match NAME REGEX ACTUAL: ACTUAL must match the extended regular expression.
-check_match() {
-    checks=$((checks + 1))
-    if [[ "$3" =~ $2 ]]; then
-        return 0
-    fi
-    failures=$((failures + 1))
-    printf 'FAIL: %s\n--- expected to match:\n%s\n--- actual:\n%s\n---\n' "$1" "$2" "$3"
-}
-
-# run ARGS...: runs mnpctl with stdin from $stdin (default /dev/null); sets out, err, status.
-stdin=/dev/null
-run() {
-    set +e
-    "$bin" "$@" <"$stdin" >"$tmp/stdout" 2>"$tmp/stderr"
-    status=$?
-    set -e
-    out=$(cat "$tmp/stdout")
-    err=$(cat "$tmp/stderr")
-    stdin=/dev/null
-}
+# shellcheck source=tests/cli/lib.bash
+source "$(dirname "$0")/lib.bash"
 
 # ---- build -------------------------------------------------------------------------------------
 
@@ -366,5 +326,4 @@ run --version
 check "version: exit status" 0 "$status"
 check_match "version: line" '^mnpctl [0-9]+\.[0-9]+\.[0-9]+$' "$out"
 
-echo "$checks checks, $failures failed"
-((failures == 0))
+finish
