@@ -1,0 +1,258 @@
+/*
+ * mnpd, the daemon (SPEC.md §1): reads its INI configuration, starts the roles it names, serves
+ * /healthz, /readyz and /metrics, and runs until SIGTERM or SIGINT, when it stops accepting
+ * requests, lets the ones in flight finish (up to drain_timeout) and closes the store so that
+ * everything acknowledged is on disk. SIGHUP reopens the log file for log rotation.
+ * Signals are taken synchronously by the main thread (sigwait); every other thread blocks them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mnp/http.h"
+#include "mnp/secret.h"
+#include "mnp/store.h"
+#include "mnpd.h"
+
+#ifndef MNP_VERSION
+#error "MNP_VERSION must be defined by the build"
+#endif
+
+static const char usage[] =
+    "Usage: mnpd --config FILE [--check]\n"
+    "\n"
+    "Runs the mnp daemon with the roles its configuration file enables (this version: the\n"
+    "clearinghouse). Logs go to standard error (or [mnpd] log_file) as logfmt lines.\n"
+    "\n"
+    "Options:\n"
+    "  -c, --config FILE  the configuration file (INI; keys in docs/configuration.md)\n"
+    "      --check        read and check the configuration, print nothing and exit 0 when\n"
+    "                     it is valid (1 with the reason when not)\n"
+    "  -h, --help         show this help and exit\n"
+    "  -V, --version      show the version and exit\n"
+    "\n"
+    "Signals: SIGTERM or SIGINT stop gracefully (in-flight requests finish); SIGHUP reopens the\n"
+    "log file.\n"
+    "\n"
+    "Example:\n"
+    "  mnpd --config /etc/mnp/mnpd.conf\n";
+
+typedef struct mnpd {
+    mnpd_config_t cfg;
+    FILE *log;
+    mnp_store_t *store;
+    mnp_http_router_t *router;
+    mnp_http_server_t *http;
+    atomic_bool ready; /* /readyz: the roles are up and not draining */
+} mnpd_t;
+
+static void readyz(mnp_http_request_t *req, void *ud)
+{
+    mnpd_t *d = ud;
+    if (atomic_load(&d->ready))
+        mnp_http_reply_text(req, 200, "ready\n");
+    else
+        mnp_http_reply_problem(req, 503, "not_ready", "mnpd is starting or stopping");
+}
+
+/* Sends logs to cfg->log_file (appending) when one is set. */
+static int open_log(mnpd_t *d, mnp_error_t *err)
+{
+    mnp_log_set_level(d->cfg.log_level);
+    if (d->cfg.log_file == NULL)
+        return 0;
+    d->log = fopen(d->cfg.log_file, "ae");
+    if (d->log == NULL)
+        return mnp_error_set(err, MNP_EIO, "log_file %s: %s", d->cfg.log_file, strerror(errno));
+    setvbuf(d->log, NULL, _IOLBF, 0);
+    mnp_log_set_stream(d->log);
+    return 0;
+}
+
+/* Log rotation: the file at log_file is opened anew and put in place of the old one under the
+ * same descriptor, so threads writing a line at that moment never see a closed stream. */
+static void reopen_log(mnpd_t *d)
+{
+    if (d->log == NULL)
+        return;
+    int fd = open(d->cfg.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0 || dup2(fd, fileno(d->log)) < 0) {
+        mnp_log(MNP_LOG_ERROR, "cannot reopen the log file",
+                MNP_KV(MNP_KV_STR("path", d->cfg.log_file), MNP_KV_STR("error", strerror(errno))));
+    } else {
+        mnp_log(MNP_LOG_INFO, "log file reopened", MNP_KV(MNP_KV_STR("path", d->cfg.log_file)));
+    }
+    if (fd >= 0)
+        close(fd);
+}
+
+static int start_clearinghouse(mnpd_t *d, mnp_error_t *err)
+{
+    mnp_store_config_t scfg = {.url = d->cfg.store, .create = true};
+    int rc = mnp_store_open(&scfg, &d->store, err);
+    if (rc != 0)
+        return rc;
+    mnp_hash_key_t key;
+    rc = mnp_hash_key_load(d->cfg.key_file, true, &key, err);
+    mnp_hash_key_wipe(&key); /* loaded to prove it is there and private; the API will use it */
+    if (rc != 0)
+        return rc;
+
+    rc = mnp_http_router_new(&d->router);
+    if (rc == 0)
+        rc = mnp_http_add_builtin_routes(d->router, NULL);
+    if (rc == 0)
+        rc = mnp_http_router_add(d->router, "GET", "/readyz", "readyz", readyz, d);
+    if (rc != 0)
+        return mnp_error_set(err, rc, "cannot set up the HTTP routes: %s", mnp_strerror(rc));
+    mnp_http_config_t hcfg = {
+        .bind_address = d->cfg.listen.host,
+        .port = d->cfg.listen.port,
+        .max_body_bytes = (size_t)d->cfg.max_body_bytes,
+        .thread_pool_size = (unsigned)d->cfg.http_threads,
+        .router = d->router,
+    };
+    rc = mnp_http_server_new(&hcfg, &d->http, err);
+    if (rc != 0)
+        return rc;
+    char addr[MNP_INI_HOST_MAX + 16];
+    snprintf(addr, sizeof(addr), d->cfg.listen.kind == MNP_INI_ADDR_IPV6 ? "[%s]:%u" : "%s:%u",
+             d->cfg.listen.host, (unsigned)mnp_http_server_port(d->http));
+    mnp_log(MNP_LOG_INFO, "listening",
+            MNP_KV(MNP_KV_STR("role", "clearinghouse"), MNP_KV_STR("addr", addr),
+                   MNP_KV_STR("store", d->cfg.store)));
+    return 0;
+}
+
+static void stop_all(mnpd_t *d)
+{
+    atomic_store(&d->ready, false);
+    if (d->http != NULL) {
+        int rc = mnp_http_server_stop(d->http, (unsigned)d->cfg.drain_timeout_ms);
+        if (rc != 0)
+            mnp_log(MNP_LOG_WARN, "requests still in flight at the drain timeout were cut off",
+                    MNP_KV(MNP_KV_U64("drain_timeout_ms", d->cfg.drain_timeout_ms)));
+        mnp_http_server_free(d->http);
+    }
+    mnp_http_router_free(d->router);
+    mnp_store_close(d->store);
+}
+
+/* Parses the command line; returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, const char **config, bool *check)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"check", no_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":c:hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            *config = optarg;
+            break;
+        case 'k':
+            *check = true;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        case 'V':
+            printf("mnpd %s\n", MNP_VERSION);
+            return 0;
+        default:
+            fprintf(stderr, "mnpd: %s '%s'\nTry 'mnpd --help'.\n",
+                    c == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "mnpd: unexpected argument '%s'\nTry 'mnpd --help'.\n", argv[optind]);
+        return 2;
+    }
+    if (*config == NULL) {
+        fprintf(stderr, "mnpd: no configuration: pass --config FILE\nTry 'mnpd --help'.\n");
+        return 2;
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *config = NULL;
+    bool check = false;
+    int st = parse_args(argc, argv, &config, &check);
+    if (st >= 0)
+        return st;
+
+    mnp_error_t err = {0};
+    mnp_ini_t *ini = NULL;
+    mnpd_t d = {0};
+    int rc = mnp_ini_load(config, &ini, &err);
+    if (rc == 0)
+        rc = mnpd_config_read(ini, &d.cfg, &err);
+    if (rc != 0 || check) {
+        if (rc != 0)
+            fprintf(stderr, "mnpd: %s\n", err.msg);
+        mnp_ini_free(ini);
+        return rc != 0;
+    }
+
+    /* Every thread started from here on inherits the blocked set; only sigwait takes them. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    rc = open_log(&d, &err);
+    if (rc == 0 && mnp_crypto_init() != 0)
+        rc = mnp_error_set(&err, MNP_EINTERNAL, "cannot initialise the crypto library");
+    mnp_log(MNP_LOG_INFO, "starting",
+            MNP_KV(MNP_KV_STR("version", MNP_VERSION), MNP_KV_STR("config", config),
+                   MNP_KV_I64("pid", getpid())));
+    if (rc == 0)
+        rc = start_clearinghouse(&d, &err);
+    if (rc != 0) {
+        mnp_log(MNP_LOG_ERROR, "cannot start", MNP_KV(MNP_KV_STR("error", err.msg)));
+        stop_all(&d);
+        mnp_ini_free(ini);
+        return 1;
+    }
+    atomic_store(&d.ready, true);
+    mnp_log(MNP_LOG_INFO, "ready", NULL);
+
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&sigs, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            reopen_log(&d);
+            continue;
+        }
+        mnp_log(MNP_LOG_INFO, "stopping",
+                MNP_KV(MNP_KV_STR("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT")));
+        break;
+    }
+    stop_all(&d);
+    mnp_log(MNP_LOG_INFO, "stopped", NULL);
+    if (d.log != NULL) {
+        mnp_log_set_stream(NULL);
+        fclose(d.log);
+    }
+    mnp_ini_free(ini);
+    return 0;
+}

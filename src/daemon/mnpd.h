@@ -1,0 +1,34 @@
+/*
+ * Private to mnpd: its configuration as read from the INI file, and the pieces of the daemon.
+ * Every key lives in one table in config.c, which docs/configuration.md mirrors.
+ */
+#ifndef MNPD_H
+#define MNPD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mnp/error.h"
+#include "mnp/ini.h"
+#include "mnp/log.h"
+
+typedef struct mnpd_config {
+    /* [mnpd] */
+    mnp_log_level_t log_level;
+    const char *log_file; /* NULL: stderr */
+    uint64_t drain_timeout_ms;
+
+    /* [clearinghouse]: the role is on when the section is present. */
+    bool clearinghouse;
+    mnp_ini_addr_t listen;
+    const char *store;
+    const char *key_file;
+    uint64_t max_body_bytes;
+    uint64_t http_threads; /* 0: one thread per connection */
+} mnpd_config_t;
+
+/* Reads and checks the whole configuration (unknown sections and keys are errors, so a typo
+ * cannot silently leave a default in place). Strings point into ini, which must outlive cfg. */
+int mnpd_config_read(const mnp_ini_t *ini, mnpd_config_t *cfg, mnp_error_t *err) MNP_WUR;
+
+#endif
