@@ -147,6 +147,58 @@ static void test_refuses_foreign_and_newer_files(void **state)
     assert_non_null(strstr(err.msg, "newer"));
 }
 
+/* A database at schema 1 (as the first release wrote it) is migrated on open, keeping its rows;
+ * the audit log then refuses changes to its records. */
+static void test_migrates_old_schema(void **state)
+{
+    fixture_t *f = *state;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(
+            db,
+            "PRAGMA application_id=1296977988;"
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+            "INSERT INTO meta VALUES ('schema_version', 1);"
+            "CREATE TABLE operators (code TEXT PRIMARY KEY, name TEXT NOT NULL,"
+            "  created_ms INTEGER NOT NULL) WITHOUT ROWID;"
+            "CREATE TABLE credentials (id INTEGER PRIMARY KEY, role INTEGER NOT NULL,"
+            "  principal TEXT NOT NULL, key_hash BLOB NOT NULL UNIQUE,"
+            "  created_ms INTEGER NOT NULL, revoked_ms INTEGER);"
+            "INSERT INTO operators VALUES ('CBN', 'China Broadnet', 7);",
+            0, 0, 0),
+        SQLITE_OK);
+    sqlite3_close(db);
+
+    mnp_store_t *s = open_store(f->path, false);
+    assert_int_equal(operators_in(s), 1);
+    mnp_store_close(s);
+
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM meta", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), mnp_store_schema_version());
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO audit VALUES (1, 0, 'system', 'x', '', '{}',"
+                                  " zeroblob(32), zeroblob(32))",
+                                  0, 0, 0),
+                     SQLITE_OK);
+    char *msg = NULL;
+    assert_int_not_equal(sqlite3_exec(db, "UPDATE audit SET actor = 'me'", 0, 0, &msg), SQLITE_OK);
+    assert_non_null(strstr(msg, "append-only"));
+    sqlite3_free(msg);
+    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM audit", 0, 0, NULL), SQLITE_OK);
+    /* The database itself keeps one open order per number. */
+    const char *order = "INSERT INTO orders(number, recipient, donor, holder, local_network,"
+                        " channel, state, created_ms, updated_ms)"
+                        " VALUES (8613012345678, 'CMCC', 'CUCC', 'CUCC', '0731', 'store', 2, 0, 0)";
+    assert_int_equal(sqlite3_exec(db, order, 0, 0, NULL), SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db, order, 0, 0, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
 static int read_operator(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
     return mnp_txn_operator_get(txn, "CUCC", arg, err);
@@ -391,6 +443,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_create_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_foreign_and_newer_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrates_old_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_operators, setup, teardown),
         cmocka_unit_test_setup_teardown(test_credentials_and_rotation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),

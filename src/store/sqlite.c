@@ -56,28 +56,15 @@ int sqlite_need_write(mnp_txn_t *txn, mnp_error_t *err)
     return 0;
 }
 
-static const char *const stmt_sql[STMT_COUNT] = {
-    [STMT_OPERATOR_ADD] = "INSERT INTO operators(code, name, created_ms) VALUES (?1, ?2, ?3)",
-    [STMT_OPERATOR_GET] = "SELECT code, name, created_ms FROM operators WHERE code = ?1",
-    [STMT_OPERATOR_EACH] = "SELECT code, name, created_ms FROM operators ORDER BY code",
-    [STMT_CREDENTIAL_REVOKE] = "UPDATE credentials SET revoked_ms = ?3 "
-                               "WHERE role = ?1 AND principal = ?2 AND revoked_ms IS NULL",
-    [STMT_CREDENTIAL_ADD] = "INSERT INTO credentials(role, principal, key_hash, created_ms) "
-                            "VALUES (?1, ?2, ?3, ?4)",
-    [STMT_CREDENTIAL_FIND] = "SELECT id, role, principal, created_ms FROM credentials "
-                             "WHERE key_hash = ?1 AND revoked_ms IS NULL",
-};
-
-sqlite3_stmt *sqlite_stmt(store_conn_t *c, sqlite_stmt_id_t id, mnp_error_t *err)
+sqlite3_stmt *sqlite_stmt(store_conn_t *c, int slot, const char *sql, mnp_error_t *err)
 {
-    sqlite3_stmt *st = c->stmts[id];
+    sqlite3_stmt *st = c->stmts[slot];
     if (st == NULL) {
-        if (sqlite3_prepare_v3(c->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
-            SQLITE_OK) {
+        if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
             sqlite_fail(c, "prepare", err);
             return NULL;
         }
-        c->stmts[id] = st;
+        c->stmts[slot] = st;
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);

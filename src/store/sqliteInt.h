@@ -13,15 +13,16 @@
 /* Application id stored in every mnp database ("MNPD"), so a foreign SQLite file is refused. */
 #define SQLITE_APP_ID 0x4D4E5044
 
-typedef enum sqlite_stmt_id {
-    STMT_OPERATOR_ADD,
-    STMT_OPERATOR_GET,
-    STMT_OPERATOR_EACH,
-    STMT_CREDENTIAL_REVOKE,
-    STMT_CREDENTIAL_ADD,
-    STMT_CREDENTIAL_FIND,
-    STMT_COUNT
-} sqlite_stmt_id_t;
+/* Prepared-statement cache slots. Each file of the backend owns a range and numbers its
+ * statements inside it, so files can add statements without touching each other. */
+enum {
+    STMT_OPERATORS_BASE = 0, /* sqlite_operators.c */
+    STMT_NUMPLAN_BASE = 16,  /* sqlite_numplan.c */
+    STMT_AUDIT_BASE = 32,    /* sqlite_audit.c */
+    STMT_ORDERS_BASE = 48,   /* sqlite_orders.c */
+    STMT_FEED_BASE = 80,     /* sqlite_feed.c */
+    STMT_COUNT = 112
+};
 
 struct store_conn {
     sqlite3 *db;
@@ -35,8 +36,9 @@ static inline store_conn_t *sqlite_conn(mnp_txn_t *txn)
     return txn->conn;
 }
 
-/* The prepared (and reset, unbound) statement id on c; NULL with err set on failure. */
-sqlite3_stmt *sqlite_stmt(store_conn_t *c, sqlite_stmt_id_t id, mnp_error_t *err);
+/* The statement sql, prepared once per connection and cached in slot (which must always be
+ * used with the same sql), reset and unbound; NULL with err set on failure. */
+sqlite3_stmt *sqlite_stmt(store_conn_t *c, int slot, const char *sql, mnp_error_t *err);
 
 /* Turns the connection's last error into err; returns the matching MNP_E* code. */
 int sqlite_fail(store_conn_t *c, const char *what, mnp_error_t *err);

@@ -8,6 +8,27 @@
 
 #include "sqliteInt.h"
 
+enum {
+    OPERATOR_ADD = STMT_OPERATORS_BASE,
+    OPERATOR_GET,
+    OPERATOR_EACH,
+    CREDENTIAL_REVOKE,
+    CREDENTIAL_ADD,
+    CREDENTIAL_FIND,
+};
+
+#define SQL_OPERATOR_ADD  "INSERT INTO operators(code, name, created_ms) VALUES (?1, ?2, ?3)"
+#define SQL_OPERATOR_GET  "SELECT code, name, created_ms FROM operators WHERE code = ?1"
+#define SQL_OPERATOR_EACH "SELECT code, name, created_ms FROM operators ORDER BY code"
+#define SQL_CREDENTIAL_REVOKE                                                                      \
+    "UPDATE credentials SET revoked_ms = ?3 "                                                      \
+    "WHERE role = ?1 AND principal = ?2 AND revoked_ms IS NULL"
+#define SQL_CREDENTIAL_ADD                                                                         \
+    "INSERT INTO credentials(role, principal, key_hash, created_ms) VALUES (?1, ?2, ?3, ?4)"
+#define SQL_CREDENTIAL_FIND                                                                        \
+    "SELECT id, role, principal, created_ms FROM credentials "                                     \
+    "WHERE key_hash = ?1 AND revoked_ms IS NULL"
+
 /* Copies column col of st into dst (size bytes, NUL-terminated, cut if longer). */
 static void column_text(sqlite3_stmt *st, int col, char *dst, size_t size)
 {
@@ -40,7 +61,7 @@ int mnp_txn_operator_add(mnp_txn_t *txn, const char *code, const char *name, int
     if (strlen(name) == 0 || strlen(name) >= MNP_STORE_NAME_MAX)
         return mnp_error_set(err, MNP_EINVAL, "operator name must be 1 to %d bytes",
                              MNP_STORE_NAME_MAX - 1);
-    sqlite3_stmt *st = sqlite_stmt(c, STMT_OPERATOR_ADD, err);
+    sqlite3_stmt *st = sqlite_stmt(c, OPERATOR_ADD, SQL_OPERATOR_ADD, err);
     if (st == NULL)
         return err ? err->code : MNP_EIO;
     sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
@@ -59,7 +80,7 @@ int mnp_txn_operator_get(mnp_txn_t *txn, const char *code, mnp_operator_rec_t *o
                          mnp_error_t *err)
 {
     store_conn_t *c = sqlite_conn(txn);
-    sqlite3_stmt *st = sqlite_stmt(c, STMT_OPERATOR_GET, err);
+    sqlite3_stmt *st = sqlite_stmt(c, OPERATOR_GET, SQL_OPERATOR_GET, err);
     if (st == NULL)
         return err ? err->code : MNP_EIO;
     sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
@@ -78,7 +99,7 @@ int mnp_txn_operator_each(mnp_txn_t *txn, int (*fn)(const mnp_operator_rec_t *op
                           void *arg, mnp_error_t *err)
 {
     store_conn_t *c = sqlite_conn(txn);
-    sqlite3_stmt *st = sqlite_stmt(c, STMT_OPERATOR_EACH, err);
+    sqlite3_stmt *st = sqlite_stmt(c, OPERATOR_EACH, SQL_OPERATOR_EACH, err);
     if (st == NULL)
         return err ? err->code : MNP_EIO;
     int s, rc = 0;
@@ -114,7 +135,7 @@ int mnp_txn_credential_add(mnp_txn_t *txn, mnp_role_t role, const char *principa
     }
     sqlite3_stmt *st;
     if (replace) {
-        st = sqlite_stmt(c, STMT_CREDENTIAL_REVOKE, err);
+        st = sqlite_stmt(c, CREDENTIAL_REVOKE, SQL_CREDENTIAL_REVOKE, err);
         if (st == NULL)
             return err ? err->code : MNP_EIO;
         sqlite3_bind_int(st, 1, (int)role);
@@ -125,7 +146,7 @@ int mnp_txn_credential_add(mnp_txn_t *txn, mnp_role_t role, const char *principa
         if (s != SQLITE_DONE)
             return sqlite_fail(c, "revoking credentials", err);
     }
-    st = sqlite_stmt(c, STMT_CREDENTIAL_ADD, err);
+    st = sqlite_stmt(c, CREDENTIAL_ADD, SQL_CREDENTIAL_ADD, err);
     if (st == NULL)
         return err ? err->code : MNP_EIO;
     sqlite3_bind_int(st, 1, (int)role);
@@ -147,7 +168,7 @@ int mnp_txn_credential_find(mnp_txn_t *txn, const uint8_t key_hash[MNP_STORE_HAS
                             mnp_credential_rec_t *out, mnp_error_t *err)
 {
     store_conn_t *c = sqlite_conn(txn);
-    sqlite3_stmt *st = sqlite_stmt(c, STMT_CREDENTIAL_FIND, err);
+    sqlite3_stmt *st = sqlite_stmt(c, CREDENTIAL_FIND, SQL_CREDENTIAL_FIND, err);
     if (st == NULL)
         return err ? err->code : MNP_EIO;
     sqlite3_bind_blob(st, 1, key_hash, MNP_STORE_HASH_BYTES, SQLITE_STATIC);
