@@ -128,6 +128,8 @@ check_match "no store: says what to add" 'store is required \(e\.g\. store = sql
 run_status --config "$tmp/a.conf" --check
 check "check: exit status" 0 "$status"
 check "check: silent" "" "$out$err"
+run_status --config "${MNP_SOURCE_DIR:?}/etc/mnpd.conf.example" --check
+check "shipped example: valid" 0 "$status"
 run_status --config "$tmp/missing.conf"
 check "missing config: exit status" 1 "$status"
 run_status
