@@ -340,19 +340,8 @@ static int lookup_run(const char *db_path, const char *blocks, bool json, char *
             lookup_add(&ctx, numbers[i], strlen(numbers[i]));
     }
     lookup_flush(&ctx); /* what was read before an error is still answered */
-    if (fflush(stdout) != 0 || ferror(stdout)) {
+    if (fflush(stdout) != 0 || ferror(stdout))
         rc = mnp_error_set(&err, MNP_EIO, "writing the answers failed");
-        goto fail;
-    }
-    if (rc < 0)
-        goto fail;
-    free(ctx.recs);
-    free(ctx.keys);
-    free(ctx.ops);
-    free(ctx.text);
-    mnp_numplan_free(plan);
-    mnp_npdb_free(db);
-    return ctx.invalid > 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 fail:
     free(ctx.recs);
     free(ctx.keys);
@@ -360,7 +349,9 @@ fail:
     free(ctx.text);
     mnp_numplan_free(plan);
     mnp_npdb_free(db);
-    return cli_fail_error(rc, &err);
+    if (rc < 0)
+        return cli_fail_error(rc, &err);
+    return ctx.invalid > 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 
 int cli_npdb_lookup(int argc, char **argv)
