@@ -5,6 +5,7 @@
  * the server's hashing key are found through --db and --key-file (or MNP_DB and MNP_KEY_FILE).
  */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "mnp/clock.h"
 #include "mnp/secret.h"
 #include "mnp/store.h"
+#include "mnp/store_audit.h"
 
 static const char operator_help[] =
     "Usage: mnpctl operator add CODE --name NAME [--db FILE] [--key-file FILE]\n"
@@ -127,6 +129,31 @@ typedef struct cred_job {
     int64_t now_ms;
 } cred_job_t;
 
+/* Appends the audit record of job (SPEC.md §8: administrative changes are audited too) in the
+ * transaction that makes the change. The detail names the principal; never the key or its hash. */
+static int cred_audit(mnp_txn_t *txn, const cred_job_t *j, mnp_error_t *err)
+{
+    const char *action = j->role == MNP_ROLE_REGULATOR ? "regulator.add"
+                         : j->replace                  ? "operator.rotate_key"
+                                                       : "operator.add";
+    const char *name = j->name != NULL ? j->name : j->principal;
+    mnp_operator_rec_t op;
+    if (j->role == MNP_ROLE_OPERATOR && j->name == NULL) {
+        int rc = mnp_txn_operator_get(txn, j->principal, &op, err);
+        if (rc != 0)
+            return rc;
+        name = op.name;
+    }
+    json_t *detail = json_pack("{s:s}", "name", name);
+    char *text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
+    json_decref(detail);
+    if (text == NULL)
+        return mnp_error_set(err, MNP_EINVAL, "the name of %s is not valid UTF-8", j->principal);
+    int rc = mnp_txn_audit_append(txn, j->now_ms, "admin", action, j->principal, text, NULL, err);
+    free(text);
+    return rc;
+}
+
 static int cred_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
     cred_job_t *j = arg;
@@ -135,8 +162,9 @@ static int cred_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
         if (rc != 0)
             return rc;
     }
-    return mnp_txn_credential_add(txn, j->role, j->principal, j->hash, j->replace, j->now_ms, NULL,
-                                  err);
+    int rc = mnp_txn_credential_add(txn, j->role, j->principal, j->hash, j->replace, j->now_ms,
+                                    NULL, err);
+    return rc != 0 ? rc : cred_audit(txn, j, err);
 }
 
 /* Makes a key for job, stores its hash (with the operator row when job->name is set) and prints

@@ -21,6 +21,9 @@ static const char top_help[] =
     "  npdb       build, query and inspect ported-number index files (NPDB)\n"
     "  operator   add operators to the clearinghouse, rotate their API keys, list them\n"
     "  regulator  add regulator credentials (read everything, change nothing)\n"
+    "  numplan    import the number plan (blocks) into the clearinghouse, show a number\n"
+    "  routing    import and list routing numbers per operator and local network\n"
+    "  audit      verify the audit log's hash chain, show its last records\n"
     "\n"
     "Options:\n"
     "  -h, --help     show this help and exit\n"
@@ -146,6 +149,12 @@ int main(int argc, char **argv)
         return cli_cmd_operator(argc - optind, argv + optind);
     if (strcmp(cmd, "regulator") == 0)
         return cli_cmd_regulator(argc - optind, argv + optind);
+    if (strcmp(cmd, "numplan") == 0)
+        return cli_cmd_numplan(argc - optind, argv + optind);
+    if (strcmp(cmd, "routing") == 0)
+        return cli_cmd_routing(argc - optind, argv + optind);
+    if (strcmp(cmd, "audit") == 0)
+        return cli_cmd_audit(argc - optind, argv + optind);
     if (strcmp(cmd, "help") == 0) {
         fputs(top_help, stdout);
         return CLI_EXIT_OK;

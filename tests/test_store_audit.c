@@ -1,0 +1,478 @@
+/*
+ * Tests of the audit log in the store: appends chain across the writes of one group commit (and
+ * a rolled-back write takes its record with it), many concurrent writers leave an intact chain
+ * of exactly their records, paging reads every record once in order, the triggers refuse UPDATE
+ * and DELETE, and tampering behind their back (edit, delete, swap, insert) is found at the right
+ * record by verification.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <sched.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mnp/store.h"
+#include "mnp/store_audit.h"
+
+typedef struct fixture {
+    char dir[64];
+    char path[128];
+} fixture_t;
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof(*f));
+    strcpy(f->dir, "/tmp/mnp-store-audit-XXXXXX");
+    if (mkdtemp(f->dir) == NULL)
+        return -1;
+    snprintf(f->path, sizeof(f->path), "%s/ch.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    char cmd[160];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+static mnp_store_t *open_store(const char *path, bool create)
+{
+    mnp_store_config_t cfg = {.url = path, .create = create};
+    mnp_store_t *s;
+    mnp_error_t err;
+    if (mnp_store_open(&cfg, &s, &err) != 0)
+        fail_msg("open %s: %s", path, err.msg);
+    return s;
+}
+
+/* One write: appends `count` records about subject, then fails when fail is set. */
+typedef struct append_job {
+    const char *subject;
+    int count;
+    bool fail;
+    uint64_t seq; /* of the last record appended */
+} append_job_t;
+
+static int append_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    append_job_t *j = arg;
+    for (int i = 0; i < j->count; i++) {
+        int rc = mnp_txn_audit_append(txn, 1700000000000 + i, "CMCC", "order.state", j->subject,
+                                      "{\"state\":\"SUBMITTED\"}", &j->seq, err);
+        if (rc != 0)
+            return rc;
+    }
+    if (j->fail)
+        return mnp_error_set(err, MNP_EINVAL, "refused on purpose");
+    return 0;
+}
+
+static void append(mnp_store_t *s, int count)
+{
+    append_job_t j = {.subject = "13800000000", .count = count};
+    mnp_error_t err;
+    if (mnp_store_write(s, append_write, &j, &err) != 0)
+        fail_msg("append: %s", err.msg);
+}
+
+static int verify(mnp_store_t *s, mnp_audit_verify_result_t *res, mnp_error_t *err)
+{
+    return mnp_store_audit_verify(s, res, err);
+}
+
+static void test_empty(void **state)
+{
+    fixture_t *f = *state;
+    mnp_store_t *s = open_store(f->path, true);
+    mnp_audit_verify_result_t res;
+    mnp_error_t err;
+    assert_int_equal(verify(s, &res, &err), 0);
+    assert_int_equal(res.records, 0);
+    assert_int_equal(res.first_bad, 0);
+    assert_string_equal(res.head_hex,
+                        "0000000000000000000000000000000000000000000000000000000000000000");
+    mnp_store_close(s);
+}
+
+static int head_in(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    return mnp_txn_audit_head(txn, arg, NULL, err);
+}
+
+/* Several appends in one write, and a failing write in between: the chain has no gap. */
+static void test_append_in_one_txn(void **state)
+{
+    fixture_t *f = *state;
+    mnp_store_t *s = open_store(f->path, true);
+    mnp_error_t err;
+    append_job_t j = {.subject = "A", .count = 3};
+    assert_int_equal(mnp_store_write(s, append_write, &j, &err), 0);
+    assert_int_equal(j.seq, 3);
+    append_job_t bad = {.subject = "B", .count = 2, .fail = true};
+    assert_int_equal(mnp_store_write(s, append_write, &bad, &err), MNP_EINVAL);
+    j.count = 1;
+    assert_int_equal(mnp_store_write(s, append_write, &j, &err), 0);
+    assert_int_equal(j.seq, 4); /* the rolled-back records left no trace */
+
+    uint64_t last = 0;
+    assert_int_equal(mnp_store_read(s, head_in, &last, &err), 0);
+    assert_int_equal(last, 4);
+    mnp_audit_verify_result_t res;
+    assert_int_equal(verify(s, &res, &err), 0);
+    assert_int_equal(res.records, 4);
+    mnp_store_close(s);
+}
+
+static int append_bad(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    (void)arg;
+    return mnp_txn_audit_append(txn, 1, "", "order.state", NULL, NULL, NULL, err);
+}
+
+static void test_append_invalid(void **state)
+{
+    fixture_t *f = *state;
+    mnp_store_t *s = open_store(f->path, true);
+    mnp_error_t err;
+    append(s, 1);
+    assert_int_equal(mnp_store_write(s, append_bad, NULL, &err), MNP_EINVAL);
+    assert_non_null(strstr(err.msg, "actor"));
+    mnp_audit_verify_result_t res;
+    assert_int_equal(verify(s, &res, &err), 0);
+    assert_int_equal(res.records, 1);
+    mnp_store_close(s);
+}
+
+/* A group formed on purpose (as in test_store.c): the first write holds the writer until the
+ * others have queued, so they run in one transaction; each appends, one appends and fails. */
+typedef struct gate {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool entered;
+    bool open;
+} gate_t;
+
+static int held_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    gate_t *g = arg;
+    pthread_mutex_lock(&g->mu);
+    g->entered = true;
+    pthread_cond_broadcast(&g->cv);
+    while (!g->open)
+        pthread_cond_wait(&g->cv, &g->mu);
+    pthread_mutex_unlock(&g->mu);
+    return mnp_txn_audit_append(txn, 1, "system", "held", NULL, NULL, NULL, err);
+}
+
+typedef struct writer_ctx {
+    mnp_store_t *s;
+    append_job_t job;
+    gate_t *gate;
+    int rc;
+    mnp_error_t err;
+} writer_ctx_t;
+
+static void *writer_main(void *arg)
+{
+    writer_ctx_t *w = arg;
+    if (w->gate != NULL)
+        w->rc = mnp_store_write(w->s, held_write, w->gate, &w->err);
+    else
+        w->rc = mnp_store_write(w->s, append_write, &w->job, &w->err);
+    return NULL;
+}
+
+#define GROUP 8
+
+static void test_group_chains(void **state)
+{
+    fixture_t *f = *state;
+    mnp_store_t *s = open_store(f->path, true);
+    gate_t gate = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    writer_ctx_t w[GROUP + 1] = {{0}};
+    pthread_t th[GROUP + 1];
+    mnp_store_stats_t st;
+
+    w[0].s = s;
+    w[0].gate = &gate;
+    pthread_create(&th[0], NULL, writer_main, &w[0]);
+    pthread_mutex_lock(&gate.mu);
+    while (!gate.entered)
+        pthread_cond_wait(&gate.cv, &gate.mu);
+    pthread_mutex_unlock(&gate.mu);
+    for (int i = 1; i <= GROUP; i++) {
+        w[i].s = s;
+        w[i].job.subject = "13800000000";
+        w[i].job.count = 2;
+        w[i].job.fail = i == 4; /* its two records must vanish, the chain must not break */
+        pthread_create(&th[i], NULL, writer_main, &w[i]);
+    }
+    for (;;) {
+        mnp_store_stats(s, &st);
+        if (st.queued == GROUP)
+            break;
+        sched_yield();
+    }
+    pthread_mutex_lock(&gate.mu);
+    gate.open = true;
+    pthread_cond_broadcast(&gate.cv);
+    pthread_mutex_unlock(&gate.mu);
+    for (int i = 0; i <= GROUP; i++)
+        pthread_join(th[i], NULL);
+
+    mnp_store_stats(s, &st);
+    assert_int_equal(st.largest_group, GROUP);
+    uint64_t max_seq = 0;
+    for (int i = 1; i <= GROUP; i++) {
+        assert_int_equal(w[i].rc, i == 4 ? MNP_EINVAL : 0);
+        if (w[i].rc == 0 && w[i].job.seq > max_seq)
+            max_seq = w[i].job.seq;
+    }
+    const uint64_t expect = 1 + 2 * (GROUP - 1);
+    assert_int_equal(max_seq, expect);
+    mnp_audit_verify_result_t res;
+    mnp_error_t err;
+    assert_int_equal(verify(s, &res, &err), 0);
+    assert_int_equal(res.records, expect);
+    mnp_store_close(s);
+
+    /* Durable: the same chain after a reopen. */
+    s = open_store(f->path, false);
+    char head[MNP_AUDIT_HASH_HEX];
+    memcpy(head, res.head_hex, sizeof(head));
+    assert_int_equal(verify(s, &res, &err), 0);
+    assert_int_equal(res.records, expect);
+    assert_string_equal(res.head_hex, head);
+    mnp_store_close(s);
+}
+
+/* Many writers at once, no gate: groups form as they may; the chain holds all their records. */
+#define THREADS 8
+#define WRITES  40
+
+typedef struct burst_ctx {
+    mnp_store_t *s;
+    int ok;
+} burst_ctx_t;
+
+static void *burst_main(void *arg)
+{
+    burst_ctx_t *b = arg;
+    for (int i = 0; i < WRITES; i++) {
+        append_job_t j = {.subject = "13900000000", .count = 1 + i % 2};
+        mnp_error_t err;
+        if (mnp_store_write(b->s, append_write, &j, &err) == 0)
+            b->ok += j.count;
+    }
+    return NULL;
+}
+
+static void test_concurrent(void **state)
+{
+    fixture_t *f = *state;
+    mnp_store_t *s = open_store(f->path, true);
+    burst_ctx_t b[THREADS];
+    pthread_t th[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        b[i] = (burst_ctx_t){.s = s};
+        pthread_create(&th[i], NULL, burst_main, &b[i]);
+    }
+    int total = 0;
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(th[i], NULL);
+        total += b[i].ok;
+    }
+    assert_int_equal(total, THREADS * (WRITES / 2) * 3);
+    mnp_audit_verify_result_t res;
+    mnp_error_t err;
+    assert_int_equal(verify(s, &res, &err), 0);
+    assert_int_equal(res.records, (uint64_t)total);
+    mnp_store_close(s);
+}
+
+/* Paging: after_seq and limit cover every record exactly once, in order. */
+typedef struct page_walk {
+    uint64_t last;
+    uint64_t seen;
+    bool ordered;
+} page_walk_t;
+
+static int page_one(const mnp_audit_record_t *r, void *arg)
+{
+    page_walk_t *p = arg;
+    p->ordered = p->ordered && r->seq == p->last + 1 && strcmp(r->actor, "CMCC") == 0;
+    p->last = r->seq;
+    p->seen++;
+    return 0;
+}
+
+static int page_all(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    page_walk_t *p = arg;
+    unsigned n;
+    do {
+        int rc = mnp_txn_audit_each(txn, p->last, 7, page_one, p, &n, err);
+        if (rc != 0)
+            return rc;
+    } while (n == 7);
+    return 0;
+}
+
+static void test_paging(void **state)
+{
+    fixture_t *f = *state;
+    mnp_store_t *s = open_store(f->path, true);
+    append(s, 50);
+    page_walk_t p = {.ordered = true};
+    mnp_error_t err;
+    assert_int_equal(mnp_store_read(s, page_all, &p, &err), 0);
+    assert_int_equal(p.seen, 50);
+    assert_int_equal(p.last, 50);
+    assert_true(p.ordered);
+    mnp_store_close(s);
+}
+
+/* ---- tampering, through the sqlite3 API directly -------------------------------------------- */
+
+static sqlite3 *raw_open(const char *path)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    return db;
+}
+
+static int raw_exec(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* Makes a store with 5 records, runs sql on it behind the store's back (triggers dropped first
+ * when drop is set) and verifies: returns the code, first bad record and message. */
+static int tamper(const fixture_t *f, bool drop, const char *sql, uint64_t *first_bad,
+                  mnp_error_t *err)
+{
+    char side[160];
+    remove(f->path);
+    snprintf(side, sizeof(side), "%s-wal", f->path);
+    remove(side);
+    snprintf(side, sizeof(side), "%s-shm", f->path);
+    remove(side);
+    mnp_store_t *s = open_store(f->path, true);
+    append(s, 5);
+    mnp_store_close(s);
+    sqlite3 *db = raw_open(f->path);
+    if (drop)
+        assert_int_equal(raw_exec(db, "DROP TRIGGER audit_no_update;"
+                                      "DROP TRIGGER audit_no_delete"),
+                         SQLITE_OK);
+    int src = raw_exec(db, sql);
+    sqlite3_close(db);
+    if (src != SQLITE_OK)
+        return 1; /* refused by the database */
+    s = open_store(f->path, false);
+    mnp_audit_verify_result_t res;
+    int rc = verify(s, &res, err);
+    mnp_store_close(s);
+    *first_bad = res.first_bad;
+    return rc;
+}
+
+static void test_triggers_refuse(void **state)
+{
+    fixture_t *f = *state;
+    mnp_error_t err;
+    uint64_t bad;
+    assert_int_equal(tamper(f, false, "UPDATE audit SET detail = '{}' WHERE seq = 3", &bad, &err),
+                     1);
+    assert_int_equal(tamper(f, false, "DELETE FROM audit WHERE seq = 5", &bad, &err), 1);
+    /* Still intact afterwards. */
+    mnp_store_t *s = open_store(f->path, false);
+    mnp_audit_verify_result_t res;
+    assert_int_equal(verify(s, &res, &err), 0);
+    assert_int_equal(res.records, 5);
+    mnp_store_close(s);
+}
+
+static void test_tamper_update(void **state)
+{
+    fixture_t *f = *state;
+    mnp_error_t err;
+    uint64_t bad = 0;
+    int rc = tamper(f, true, "UPDATE audit SET detail = '{\"state\":\"REJECTED\"}' WHERE seq = 3",
+                    &bad, &err);
+    assert_int_equal(rc, MNP_ECHECKSUM);
+    assert_int_equal(bad, 3);
+    assert_string_equal(err.msg, "record 3: hash does not match its content");
+}
+
+static void test_tamper_delete(void **state)
+{
+    fixture_t *f = *state;
+    mnp_error_t err;
+    uint64_t bad = 0;
+    int rc = tamper(f, true, "DELETE FROM audit WHERE seq = 2", &bad, &err);
+    assert_int_equal(rc, MNP_EFORMAT);
+    assert_int_equal(bad, 2);
+    assert_non_null(strstr(err.msg, "record 2: sequence number is 3"));
+}
+
+static void test_tamper_swap(void **state)
+{
+    fixture_t *f = *state;
+    mnp_error_t err;
+    uint64_t bad = 0;
+    /* Rows 2 and 4 trade everything but their seq (their place in the log). */
+    int rc = tamper(f, true,
+                    "CREATE TEMP TABLE t AS SELECT * FROM audit WHERE seq IN (2, 4);"
+                    "UPDATE audit SET (at_ms, actor, action, subject, detail, prev_hash, hash) = "
+                    "(SELECT at_ms, actor, action, subject, detail, prev_hash, hash FROM t "
+                    " WHERE t.seq = 6 - audit.seq) WHERE seq IN (2, 4)",
+                    &bad, &err);
+    assert_int_equal(rc, MNP_ECHECKSUM);
+    assert_int_equal(bad, 2);
+}
+
+static void test_tamper_insert_before_first(void **state)
+{
+    fixture_t *f = *state;
+    mnp_error_t err;
+    uint64_t bad = 0;
+    /* A row inserted at the front with a seq below 1 is seen, not skipped. */
+    int rc = tamper(f, true,
+                    "INSERT INTO audit SELECT 0, at_ms, actor, action, subject, detail, "
+                    "prev_hash, hash FROM audit WHERE seq = 1",
+                    &bad, &err);
+    assert_int_equal(rc, MNP_EFORMAT);
+    assert_int_equal(bad, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_append_in_one_txn, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_append_invalid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_chains, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_triggers_refuse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_update, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_swap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_insert_before_first, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
