@@ -20,33 +20,9 @@
 #include <unistd.h>
 
 #include "mnp/npdb.h"
+#include "test_support.h"
 
 #include "../src/npdb/npdbInt.h"
-
-typedef struct fixture {
-    char dir[64];
-    char path[128];
-} fixture_t;
-
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof(*f));
-    strcpy(f->dir, "/tmp/mnp-npdb-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
-        return -1;
-    snprintf(f->path, sizeof(f->path), "%s/t.npdb", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    unlink(f->path);
-    rmdir(f->dir);
-    free(f);
-    return 0;
-}
 
 static uint64_t rng_next(uint64_t *s)
 {
@@ -85,7 +61,7 @@ static const char *code_of(const mnp_npdb_t *db, uint64_t e164)
 
 static void test_small_roundtrip(void **state)
 {
-    fixture_t *f = *state;
+    test_fixture_t *f = *state;
     const uint64_t nums[] = {8613012345678ull, 8613012340000ull, 8613012349999ull, 8618800000001ull,
                              8619200001234ull};
     const uint8_t ops[] = {1, 2, 0, 3, 0};
@@ -126,7 +102,7 @@ static void test_small_roundtrip(void **state)
 
 static void test_empty_index(void **state)
 {
-    fixture_t *f = *state;
+    test_fixture_t *f = *state;
     mnp_npdb_t *db = build_open(f->path, NULL, NULL, 0, NULL);
     assert_null(code_of(db, 8613012345678ull));
     uint64_t k = 8613012345678ull;
@@ -138,7 +114,7 @@ static void test_empty_index(void **state)
 
 static void test_duplicates_last_wins(void **state)
 {
-    fixture_t *f = *state;
+    test_fixture_t *f = *state;
     const uint64_t nums[] = {8613012345678ull, 8613800000000ull, 8613012345678ull,
                              8613012345678ull};
     const uint8_t ops[] = {0, 1, 2, 3};
@@ -221,23 +197,23 @@ static void check_blocks_against_model(const char *path, uint64_t seed, size_t b
 
 static void test_sparse_blocks(void **state)
 {
-    check_blocks_against_model(((fixture_t *)*state)->path, 1, 200, 1, 0);
+    check_blocks_against_model(((test_fixture_t *)*state)->path, 1, 200, 1, 0);
 }
 
 static void test_medium_blocks(void **state)
 {
-    check_blocks_against_model(((fixture_t *)*state)->path, 2, 50, 12, 0);
+    check_blocks_against_model(((test_fixture_t *)*state)->path, 2, 50, 12, 0);
 }
 
 static void test_full_blocks(void **state)
 {
-    check_blocks_against_model(((fixture_t *)*state)->path, 3, 3, 100, 0);
+    check_blocks_against_model(((test_fixture_t *)*state)->path, 3, 3, 100, 0);
 }
 
 static void test_clustered_blocks(void **state)
 {
     /* All entries in the lowest tenth of each block: most buckets empty, one bucket huge. */
-    check_blocks_against_model(((fixture_t *)*state)->path, 4, 5, 10, 1);
+    check_blocks_against_model(((test_fixture_t *)*state)->path, 4, 5, 10, 1);
 }
 
 /* The directory stores only where each block starts; its entry and bucket counts come back from
@@ -266,7 +242,7 @@ static void test_block_shape_inverts(void **state)
 
 static void test_builder_limits(void **state)
 {
-    fixture_t *f = *state;
+    test_fixture_t *f = *state;
     mnp_npdb_builder_t *b;
     mnp_error_t err;
     unsigned op;
@@ -315,7 +291,7 @@ static uint8_t *read_bytes(const char *path, size_t *n)
 
 static void test_corrupt_files(void **state)
 {
-    fixture_t *f = *state;
+    test_fixture_t *f = *state;
     const uint64_t nums[] = {8613012345678ull, 8613812345678ull};
     const uint8_t ops[] = {1, 2};
     mnp_npdb_free(build_open(f->path, nums, ops, 2, NULL));
@@ -380,7 +356,7 @@ static void test_corrupt_files(void **state)
 
 static void test_replace_is_atomic(void **state)
 {
-    fixture_t *f = *state;
+    test_fixture_t *f = *state;
     const uint64_t a[] = {8613012345678ull};
     const uint8_t opa[] = {1};
     const uint8_t opb[] = {2};
@@ -429,7 +405,7 @@ static void *reader_main(void *arg)
 
 static void test_view_publish_under_readers(void **state)
 {
-    fixture_t *f = *state;
+    test_fixture_t *f = *state;
     uint64_t nums[100];
     uint8_t ops[100];
     for (int i = 0; i < 100; i++)
@@ -480,18 +456,29 @@ static void test_view_reader_slots(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_small_roundtrip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_empty_index, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_duplicates_last_wins, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sparse_blocks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_medium_blocks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_full_blocks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_clustered_blocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_small_roundtrip, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_empty_index, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_duplicates_last_wins, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_sparse_blocks, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_medium_blocks, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_full_blocks, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_clustered_blocks, test_fixture_setup,
+                                        test_fixture_teardown),
         cmocka_unit_test(test_block_shape_inverts),
-        cmocka_unit_test_setup_teardown(test_builder_limits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_corrupt_files, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_replace_is_atomic, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_view_publish_under_readers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_builder_limits, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_files, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_replace_is_atomic, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_view_publish_under_readers, test_fixture_setup,
+                                        test_fixture_teardown),
         cmocka_unit_test(test_view_reader_slots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,42 +19,7 @@
 #include <unistd.h>
 
 #include "mnp/store.h"
-
-typedef struct fixture {
-    char dir[64];
-    char path[128];
-} fixture_t;
-
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof(*f));
-    strcpy(f->dir, "/tmp/mnp-store-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
-        return -1;
-    snprintf(f->path, sizeof(f->path), "%s/ch.db", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    char cmd[160];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
-    free(f);
-    return 0;
-}
-
-static mnp_store_t *open_store(const char *path, bool create)
-{
-    mnp_store_config_t cfg = {.url = path, .create = create};
-    mnp_store_t *s;
-    mnp_error_t err;
-    if (mnp_store_open(&cfg, &s, &err) != 0)
-        fail_msg("open %s: %s", path, err.msg);
-    return s;
-}
+#include "test_support.h"
 
 typedef struct op_args {
     const char *code;
@@ -90,21 +55,21 @@ static size_t operators_in(mnp_store_t *s)
 
 static void test_open_create_reopen(void **state)
 {
-    fixture_t *f = *state;
+    test_fixture_t *f = *state;
     mnp_store_t *s;
     mnp_error_t err;
     mnp_store_config_t cfg = {.url = f->path};
     assert_int_equal(mnp_store_open(&cfg, &s, &err), MNP_ENOENT);
     assert_non_null(strstr(err.msg, f->path));
 
-    s = open_store(f->path, true);
+    s = test_store_open(f->path, true);
     op_args_t a = {"CMCC", "China Mobile"};
     assert_int_equal(mnp_store_write(s, add_operator, &a, &err), 0);
     mnp_store_close(s);
 
     char url[160];
     snprintf(url, sizeof(url), "sqlite:%s", f->path);
-    s = open_store(url, false);
+    s = test_store_open(url, false);
     assert_int_equal(operators_in(s), 1);
     mnp_store_close(s);
     mnp_store_close(NULL);
@@ -116,7 +81,7 @@ static void test_open_create_reopen(void **state)
 
 static void test_refuses_foreign_and_newer_files(void **state)
 {
-    fixture_t *f = *state;
+    test_fixture_t *f = *state;
     mnp_store_t *s;
     mnp_error_t err;
     mnp_store_config_t cfg = {.url = f->path, .create = true};
@@ -136,7 +101,7 @@ static void test_refuses_foreign_and_newer_files(void **state)
     assert_non_null(strstr(err.msg, "another application"));
     unlink(f->path);
 
-    mnp_store_close(open_store(f->path, true));
+    mnp_store_close(test_store_open(f->path, true));
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
     assert_int_equal(
         sqlite3_exec(db, "UPDATE meta SET value = 999 WHERE key = 'schema_version'", 0, 0, 0),
@@ -151,7 +116,7 @@ static void test_refuses_foreign_and_newer_files(void **state)
  * the audit log then refuses changes to its records. */
 static void test_migrates_old_schema(void **state)
 {
-    fixture_t *f = *state;
+    test_fixture_t *f = *state;
     sqlite3 *db;
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
     assert_int_equal(
@@ -170,7 +135,7 @@ static void test_migrates_old_schema(void **state)
         SQLITE_OK);
     sqlite3_close(db);
 
-    mnp_store_t *s = open_store(f->path, false);
+    mnp_store_t *s = test_store_open(f->path, false);
     assert_int_equal(operators_in(s), 1);
     mnp_store_close(s);
 
@@ -212,8 +177,8 @@ static int write_in_read(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 
 static void test_operators(void **state)
 {
-    fixture_t *f = *state;
-    mnp_store_t *s = open_store(f->path, true);
+    test_fixture_t *f = *state;
+    mnp_store_t *s = test_store_open(f->path, true);
     mnp_error_t err;
     op_args_t a = {"CUCC", "China Unicom"};
     assert_int_equal(mnp_store_write(s, add_operator, &a, &err), 0);
@@ -256,8 +221,8 @@ static int find_cred(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 
 static void test_credentials_and_rotation(void **state)
 {
-    fixture_t *f = *state;
-    mnp_store_t *s = open_store(f->path, true);
+    test_fixture_t *f = *state;
+    mnp_store_t *s = test_store_open(f->path, true);
     mnp_error_t err;
     op_args_t a = {"CTCC", "China Telecom"};
     assert_int_equal(mnp_store_write(s, add_operator, &a, &err), 0);
@@ -333,8 +298,8 @@ static void *writer_main(void *arg)
 
 static void test_group_commit(void **state)
 {
-    fixture_t *f = *state;
-    mnp_store_t *s = open_store(f->path, true);
+    test_fixture_t *f = *state;
+    mnp_store_t *s = test_store_open(f->path, true);
     gate_t gate = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
     writer_ctx_t w[GROUP + 1] = {{0}};
     pthread_t th[GROUP + 1];
@@ -386,7 +351,7 @@ static void test_group_commit(void **state)
     mnp_store_close(s);
 
     /* Every acknowledged write is on disk. */
-    s = open_store(f->path, false);
+    s = test_store_open(f->path, false);
     assert_int_equal(operators_in(s), GROUP);
     mnp_store_close(s);
 }
@@ -414,8 +379,8 @@ static void *burst_main(void *arg)
 
 static void test_concurrent_writers(void **state)
 {
-    fixture_t *f = *state;
-    mnp_store_t *s = open_store(f->path, true);
+    test_fixture_t *f = *state;
+    mnp_store_t *s = test_store_open(f->path, true);
     burst_ctx_t b[8];
     pthread_t th[8];
     for (int i = 0; i < 8; i++) {
@@ -433,7 +398,7 @@ static void test_concurrent_writers(void **state)
     assert_int_equal(st.writes, 400);
     assert_true(st.commits >= 1 && st.commits <= 400);
     mnp_store_close(s);
-    s = open_store(f->path, false);
+    s = test_store_open(f->path, false);
     assert_int_equal(operators_in(s), 400);
     mnp_store_close(s);
 }
@@ -441,13 +406,19 @@ static void test_concurrent_writers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_open_create_reopen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refuses_foreign_and_newer_files, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migrates_old_schema, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_operators, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_credentials_and_rotation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_create_reopen, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_refuses_foreign_and_newer_files, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_migrates_old_schema, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_operators, test_fixture_setup, test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_credentials_and_rotation, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_writers, test_fixture_setup,
+                                        test_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

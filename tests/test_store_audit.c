@@ -21,42 +21,7 @@
 
 #include "mnp/store.h"
 #include "mnp/store_audit.h"
-
-typedef struct fixture {
-    char dir[64];
-    char path[128];
-} fixture_t;
-
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof(*f));
-    strcpy(f->dir, "/tmp/mnp-store-audit-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
-        return -1;
-    snprintf(f->path, sizeof(f->path), "%s/ch.db", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    char cmd[160];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
-    free(f);
-    return 0;
-}
-
-static mnp_store_t *open_store(const char *path, bool create)
-{
-    mnp_store_config_t cfg = {.url = path, .create = create};
-    mnp_store_t *s;
-    mnp_error_t err;
-    if (mnp_store_open(&cfg, &s, &err) != 0)
-        fail_msg("open %s: %s", path, err.msg);
-    return s;
-}
+#include "test_support.h"
 
 /* One write: appends `count` records about subject, then fails when fail is set. */
 typedef struct append_job {
@@ -95,8 +60,8 @@ static int verify(mnp_store_t *s, mnp_audit_verify_result_t *res, mnp_error_t *e
 
 static void test_empty(void **state)
 {
-    fixture_t *f = *state;
-    mnp_store_t *s = open_store(f->path, true);
+    test_fixture_t *f = *state;
+    mnp_store_t *s = test_store_open(f->path, true);
     mnp_audit_verify_result_t res;
     mnp_error_t err;
     assert_int_equal(verify(s, &res, &err), 0);
@@ -115,8 +80,8 @@ static int head_in(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 /* Several appends in one write, and a failing write in between: the chain has no gap. */
 static void test_append_in_one_txn(void **state)
 {
-    fixture_t *f = *state;
-    mnp_store_t *s = open_store(f->path, true);
+    test_fixture_t *f = *state;
+    mnp_store_t *s = test_store_open(f->path, true);
     mnp_error_t err;
     append_job_t j = {.subject = "A", .count = 3};
     assert_int_equal(mnp_store_write(s, append_write, &j, &err), 0);
@@ -144,8 +109,8 @@ static int append_bad(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 
 static void test_append_invalid(void **state)
 {
-    fixture_t *f = *state;
-    mnp_store_t *s = open_store(f->path, true);
+    test_fixture_t *f = *state;
+    mnp_store_t *s = test_store_open(f->path, true);
     mnp_error_t err;
     append(s, 1);
     assert_int_equal(mnp_store_write(s, append_bad, NULL, &err), MNP_EINVAL);
@@ -199,8 +164,8 @@ static void *writer_main(void *arg)
 
 static void test_group_chains(void **state)
 {
-    fixture_t *f = *state;
-    mnp_store_t *s = open_store(f->path, true);
+    test_fixture_t *f = *state;
+    mnp_store_t *s = test_store_open(f->path, true);
     gate_t gate = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
     writer_ctx_t w[GROUP + 1] = {{0}};
     pthread_t th[GROUP + 1];
@@ -250,7 +215,7 @@ static void test_group_chains(void **state)
     mnp_store_close(s);
 
     /* Durable: the same chain after a reopen. */
-    s = open_store(f->path, false);
+    s = test_store_open(f->path, false);
     char head[MNP_AUDIT_HASH_HEX];
     memcpy(head, res.head_hex, sizeof(head));
     assert_int_equal(verify(s, &res, &err), 0);
@@ -282,8 +247,8 @@ static void *burst_main(void *arg)
 
 static void test_concurrent(void **state)
 {
-    fixture_t *f = *state;
-    mnp_store_t *s = open_store(f->path, true);
+    test_fixture_t *f = *state;
+    mnp_store_t *s = test_store_open(f->path, true);
     burst_ctx_t b[THREADS];
     pthread_t th[THREADS];
     for (int i = 0; i < THREADS; i++) {
@@ -333,8 +298,8 @@ static int page_all(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 
 static void test_paging(void **state)
 {
-    fixture_t *f = *state;
-    mnp_store_t *s = open_store(f->path, true);
+    test_fixture_t *f = *state;
+    mnp_store_t *s = test_store_open(f->path, true);
     append(s, 50);
     page_walk_t p = {.ordered = true};
     mnp_error_t err;
@@ -361,7 +326,7 @@ static int raw_exec(sqlite3 *db, const char *sql)
 
 /* Makes a store with 5 records, runs sql on it behind the store's back (triggers dropped first
  * when drop is set) and verifies: returns the code, first bad record and message. */
-static int tamper(const fixture_t *f, bool drop, const char *sql, uint64_t *first_bad,
+static int tamper(const test_fixture_t *f, bool drop, const char *sql, uint64_t *first_bad,
                   mnp_error_t *err)
 {
     char side[160];
@@ -370,7 +335,7 @@ static int tamper(const fixture_t *f, bool drop, const char *sql, uint64_t *firs
     remove(side);
     snprintf(side, sizeof(side), "%s-shm", f->path);
     remove(side);
-    mnp_store_t *s = open_store(f->path, true);
+    mnp_store_t *s = test_store_open(f->path, true);
     append(s, 5);
     mnp_store_close(s);
     sqlite3 *db = raw_open(f->path);
@@ -382,7 +347,7 @@ static int tamper(const fixture_t *f, bool drop, const char *sql, uint64_t *firs
     sqlite3_close(db);
     if (src != SQLITE_OK)
         return 1; /* refused by the database */
-    s = open_store(f->path, false);
+    s = test_store_open(f->path, false);
     mnp_audit_verify_result_t res;
     int rc = verify(s, &res, err);
     mnp_store_close(s);
@@ -392,14 +357,14 @@ static int tamper(const fixture_t *f, bool drop, const char *sql, uint64_t *firs
 
 static void test_triggers_refuse(void **state)
 {
-    fixture_t *f = *state;
+    test_fixture_t *f = *state;
     mnp_error_t err;
     uint64_t bad;
     assert_int_equal(tamper(f, false, "UPDATE audit SET detail = '{}' WHERE seq = 3", &bad, &err),
                      1);
     assert_int_equal(tamper(f, false, "DELETE FROM audit WHERE seq = 5", &bad, &err), 1);
     /* Still intact afterwards. */
-    mnp_store_t *s = open_store(f->path, false);
+    mnp_store_t *s = test_store_open(f->path, false);
     mnp_audit_verify_result_t res;
     assert_int_equal(verify(s, &res, &err), 0);
     assert_int_equal(res.records, 5);
@@ -408,7 +373,7 @@ static void test_triggers_refuse(void **state)
 
 static void test_tamper_update(void **state)
 {
-    fixture_t *f = *state;
+    test_fixture_t *f = *state;
     mnp_error_t err;
     uint64_t bad = 0;
     int rc = tamper(f, true, "UPDATE audit SET detail = '{\"state\":\"REJECTED\"}' WHERE seq = 3",
@@ -420,7 +385,7 @@ static void test_tamper_update(void **state)
 
 static void test_tamper_delete(void **state)
 {
-    fixture_t *f = *state;
+    test_fixture_t *f = *state;
     mnp_error_t err;
     uint64_t bad = 0;
     int rc = tamper(f, true, "DELETE FROM audit WHERE seq = 2", &bad, &err);
@@ -431,7 +396,7 @@ static void test_tamper_delete(void **state)
 
 static void test_tamper_swap(void **state)
 {
-    fixture_t *f = *state;
+    test_fixture_t *f = *state;
     mnp_error_t err;
     uint64_t bad = 0;
     /* Rows 2 and 4 trade everything but their seq (their place in the log). */
@@ -447,7 +412,7 @@ static void test_tamper_swap(void **state)
 
 static void test_tamper_insert_before_first(void **state)
 {
-    fixture_t *f = *state;
+    test_fixture_t *f = *state;
     mnp_error_t err;
     uint64_t bad = 0;
     /* A row inserted at the front with a seq below 1 is seen, not skipped. */
@@ -462,17 +427,25 @@ static void test_tamper_insert_before_first(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_append_in_one_txn, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_append_invalid, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_group_chains, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_triggers_refuse, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_update, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_delete, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_swap, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_insert_before_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty, test_fixture_setup, test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_append_in_one_txn, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_append_invalid, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_group_chains, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent, test_fixture_setup, test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_paging, test_fixture_setup, test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_triggers_refuse, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_update, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_delete, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_swap, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_insert_before_first, test_fixture_setup,
+                                        test_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,9 +17,10 @@
 #include <string.h>
 
 #include "mnp/store_numplan.h"
+#include "test_support.h"
 
 typedef struct fixture {
-    char dir[64];
+    char dir[TEST_DIR_SIZE];
     char path[128];
     mnp_store_t *store;
 } fixture_t;
@@ -40,9 +41,7 @@ static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof(*f));
     mnp_error_t err;
-    strcpy(f->dir, "/tmp/mnp-storenp-XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
-        return -1;
+    test_dir_make(f->dir);
     snprintf(f->path, sizeof(f->path), "%s/ch.db", f->dir);
     mnp_store_config_t cfg = {.url = f->path, .create = true, .readers = 2};
     if (mnp_store_open(&cfg, &f->store, &err) != 0)
@@ -56,10 +55,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture_t *f = *state;
-    char cmd[160];
     mnp_store_close(f->store);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    test_dir_remove(f->dir);
     free(f);
     return 0;
 }

@@ -71,6 +71,45 @@ sqlite3_stmt *sqlite_stmt(store_conn_t *c, int slot, const char *sql, mnp_error_
     return st;
 }
 
+void sqlite_column_text(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+    if (n >= size)
+        n = size - 1;
+    if (n > 0)
+        memcpy(dst, t, n);
+    dst[n] = '\0';
+}
+
+int sqlite_load_rows(store_conn_t *c, int slot, const char *sql, size_t elem_size,
+                     void (*row)(sqlite3_stmt *st, void *elem), void **out, size_t *n,
+                     const char *what, mnp_error_t *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = sqlite_stmt(c, slot, sql, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    size_t cap = 0;
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            *out = mnp_xrealloc(*out, cap * elem_size);
+        }
+        row(st, (char *)*out + (*n)++ * elem_size);
+    }
+    sqlite3_reset(st);
+    if (s != SQLITE_DONE) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return sqlite_fail(c, what, err);
+    }
+    return 0;
+}
+
 static void conn_close(store_conn_t *c)
 {
     if (c == NULL)

@@ -49,6 +49,17 @@ int sqlite_exec(store_conn_t *c, const char *sql, mnp_error_t *err);
 /* Applies every migration newer than the file's schema (writer connection, at open). */
 int sqlite_migrate(store_conn_t *c, mnp_error_t *err);
 
+/* Copies text column col of the current row of st into dst (size bytes, NUL-terminated, cut if
+ * longer; "" for NULL). */
+void sqlite_column_text(sqlite3_stmt *st, int col, char *dst, size_t size);
+
+/* Reads every row of the statement in slot (sql) into a new array of elem_size-byte elements,
+ * each filled by row(st, element); *out (caller frees) and *n receive them. what names the rows
+ * in an error message. */
+int sqlite_load_rows(store_conn_t *c, int slot, const char *sql, size_t elem_size,
+                     void (*row)(sqlite3_stmt *st, void *elem), void **out, size_t *n,
+                     const char *what, mnp_error_t *err);
+
 /* Refuses a write on a read-only transaction. */
 int sqlite_need_write(mnp_txn_t *txn, mnp_error_t *err);
 

@@ -47,18 +47,6 @@ _Static_assert(NUMPLAN_STMT_END <= STMT_NUMPLAN_BASE + 16, "sqlite_numplan.c own
     "SELECT operator, local_network, routing_number FROM routing "                                 \
     "WHERE operator = ?1 AND local_network = ?2"
 
-/* Copies column col of st into dst (size bytes, NUL-terminated, cut if longer). */
-static void column_text(sqlite3_stmt *st, int col, char *dst, size_t size)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
-    if (n >= size)
-        n = size - 1;
-    if (n > 0)
-        memcpy(dst, t, n);
-    dst[n] = '\0';
-}
-
 /* Runs a statement that returns no rows (it is reset afterwards). */
 static int step_done(store_conn_t *c, sqlite3_stmt *st, const char *what, mnp_error_t *err)
 {
@@ -88,34 +76,23 @@ static sqlite3_stmt *stmt_text3(store_conn_t *c, int slot, const char *sql, cons
 static void block_row(sqlite3_stmt *st, mnp_block_rec_t *out)
 {
     out->block = (uint32_t)sqlite3_column_int64(st, 0);
-    column_text(st, 1, out->holder, sizeof(out->holder));
-    column_text(st, 2, out->local_network, sizeof(out->local_network));
+    sqlite_column_text(st, 1, out->holder, sizeof(out->holder));
+    sqlite_column_text(st, 2, out->local_network, sizeof(out->local_network));
+}
+
+static void block_row_any(sqlite3_stmt *st, void *elem)
+{
+    block_row(st, elem);
 }
 
 /* Reads every stored block, ascending, into a new array (*out, caller frees). */
 static int blocks_load(store_conn_t *c, mnp_block_rec_t **out, size_t *n, mnp_error_t *err)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st = sqlite_stmt(c, BLOCK_ALL, SQL_BLOCK_ALL, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    size_t cap = 0;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            *out = mnp_xrealloc(*out, cap * sizeof(**out));
-        }
-        block_row(st, &(*out)[(*n)++]);
-    }
-    sqlite3_reset(st);
-    if (s != SQLITE_DONE) {
-        free(*out);
-        *out = NULL;
-        return sqlite_fail(c, "reading blocks", err);
-    }
-    return 0;
+    void *rows;
+    int rc = sqlite_load_rows(c, BLOCK_ALL, SQL_BLOCK_ALL, sizeof(**out), block_row_any, &rows, n,
+                              "reading blocks", err);
+    *out = rows;
+    return rc;
 }
 
 /* Writes block b with holder and local network through the statement of slot (insert/update). */
@@ -219,9 +196,9 @@ int mnp_txn_block_count(mnp_txn_t *txn, size_t *out, mnp_error_t *err)
 
 static void routing_row(sqlite3_stmt *st, mnp_routing_entry_t *out)
 {
-    column_text(st, 0, out->operator_code, sizeof(out->operator_code));
-    column_text(st, 1, out->local_network, sizeof(out->local_network));
-    column_text(st, 2, out->routing_number, sizeof(out->routing_number));
+    sqlite_column_text(st, 0, out->operator_code, sizeof(out->operator_code));
+    sqlite_column_text(st, 1, out->local_network, sizeof(out->local_network));
+    sqlite_column_text(st, 2, out->routing_number, sizeof(out->routing_number));
     out->line = 0;
 }
 
@@ -281,30 +258,19 @@ static int routing_check(mnp_txn_t *txn, const mnp_routing_table_t *t, mnp_error
     return 0;
 }
 
+static void routing_row_any(sqlite3_stmt *st, void *elem)
+{
+    routing_row(st, elem);
+}
+
 /* Reads every stored routing number, in key order, into a new array (*out, caller frees). */
 static int routing_load(store_conn_t *c, mnp_routing_entry_t **out, size_t *n, mnp_error_t *err)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st = sqlite_stmt(c, ROUTING_ALL, SQL_ROUTING_ALL, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    size_t cap = 0;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            *out = mnp_xrealloc(*out, cap * sizeof(**out));
-        }
-        routing_row(st, &(*out)[(*n)++]);
-    }
-    sqlite3_reset(st);
-    if (s != SQLITE_DONE) {
-        free(*out);
-        *out = NULL;
-        return sqlite_fail(c, "reading routing numbers", err);
-    }
-    return 0;
+    void *rows;
+    int rc = sqlite_load_rows(c, ROUTING_ALL, SQL_ROUTING_ALL, sizeof(**out), routing_row_any,
+                              &rows, n, "reading routing numbers", err);
+    *out = rows;
+    return rc;
 }
 
 /* Merges the sorted new entries into the stored ones (both in key order). */

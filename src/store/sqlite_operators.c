@@ -29,22 +29,10 @@ enum {
     "SELECT id, role, principal, created_ms FROM credentials "                                     \
     "WHERE key_hash = ?1 AND revoked_ms IS NULL"
 
-/* Copies column col of st into dst (size bytes, NUL-terminated, cut if longer). */
-static void column_text(sqlite3_stmt *st, int col, char *dst, size_t size)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
-    if (n >= size)
-        n = size - 1;
-    if (n > 0)
-        memcpy(dst, t, n);
-    dst[n] = '\0';
-}
-
 static void operator_row(sqlite3_stmt *st, mnp_operator_rec_t *out)
 {
-    column_text(st, 0, out->code, sizeof(out->code));
-    column_text(st, 1, out->name, sizeof(out->name));
+    sqlite_column_text(st, 0, out->code, sizeof(out->code));
+    sqlite_column_text(st, 1, out->name, sizeof(out->name));
     out->created_ms = sqlite3_column_int64(st, 2);
 }
 
@@ -176,7 +164,7 @@ int mnp_txn_credential_find(mnp_txn_t *txn, const uint8_t key_hash[MNP_STORE_HAS
     if (s == SQLITE_ROW) {
         out->id = sqlite3_column_int64(st, 0);
         out->role = (mnp_role_t)sqlite3_column_int(st, 1);
-        column_text(st, 2, out->principal, sizeof(out->principal));
+        sqlite_column_text(st, 2, out->principal, sizeof(out->principal));
         out->created_ms = sqlite3_column_int64(st, 3);
     }
     sqlite3_reset(st);
