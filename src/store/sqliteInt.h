@@ -21,7 +21,8 @@ enum {
     STMT_AUDIT_BASE = 32,    /* sqlite_audit.c */
     STMT_ORDERS_BASE = 48,   /* sqlite_orders.c */
     STMT_FEED_BASE = 80,     /* sqlite_feed.c */
-    STMT_COUNT = 112
+    STMT_NPDB_BASE = 112,    /* sqlite_npdb.c */
+    STMT_COUNT = 144
 };
 
 struct store_conn {
