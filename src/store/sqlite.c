@@ -199,15 +199,31 @@ fail:
     return rc;
 }
 
+/* Transaction control runs once per write of a group (savepoints) and once per group, so its
+ * statements are prepared once like every other, not parsed on each use. */
+enum { TXN_BEGIN_WRITE = STMT_TXN_BASE, TXN_BEGIN_READ, TXN_COMMIT, TXN_SAVEPOINT, TXN_RELEASE };
+
+static int txn_step(store_conn_t *c, int slot, const char *sql, mnp_error_t *err)
+{
+    sqlite3_stmt *st = sqlite_stmt(c, slot, sql, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    int s = sqlite3_step(st);
+    sqlite3_reset(st);
+    return s == SQLITE_DONE ? 0 : sqlite_fail(c, sql, err);
+}
+
 static int conn_begin(store_conn_t *c, bool write, mnp_error_t *err)
 {
     /* IMMEDIATE takes the write lock at once, so a group never fails half-way on a lock. */
-    return sqlite_exec(c, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
+    if (write)
+        return txn_step(c, TXN_BEGIN_WRITE, "BEGIN IMMEDIATE", err);
+    return txn_step(c, TXN_BEGIN_READ, "BEGIN", err);
 }
 
 static int conn_commit(store_conn_t *c, mnp_error_t *err)
 {
-    return sqlite_exec(c, "COMMIT", err);
+    return txn_step(c, TXN_COMMIT, "COMMIT", err);
 }
 
 static void conn_rollback(store_conn_t *c)
@@ -218,12 +234,12 @@ static void conn_rollback(store_conn_t *c)
 
 static int conn_savepoint(store_conn_t *c, mnp_error_t *err)
 {
-    return sqlite_exec(c, "SAVEPOINT w", err);
+    return txn_step(c, TXN_SAVEPOINT, "SAVEPOINT w", err);
 }
 
 static int conn_release(store_conn_t *c, mnp_error_t *err)
 {
-    return sqlite_exec(c, "RELEASE w", err);
+    return txn_step(c, TXN_RELEASE, "RELEASE w", err);
 }
 
 static int conn_rollback_to(store_conn_t *c)

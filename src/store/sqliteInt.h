@@ -22,7 +22,8 @@ enum {
     STMT_ORDERS_BASE = 48,   /* sqlite_orders.c */
     STMT_FEED_BASE = 80,     /* sqlite_feed.c */
     STMT_NPDB_BASE = 112,    /* sqlite_npdb.c */
-    STMT_COUNT = 144
+    STMT_TXN_BASE = 144,     /* sqlite.c: transaction control */
+    STMT_COUNT = 152
 };
 
 struct store_conn {

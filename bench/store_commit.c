@@ -1,0 +1,175 @@
+/*
+ * bench/store_commit: how much group commit buys. In one run, on the same disk, it measures
+ *   1. the single-writer fsync rate: one thread appending a small record to a file and calling
+ *      fdatasync after each (what one durable write per commit can never beat), and
+ *   2. durable store writes per second from C concurrent clients through mnp_store_write (each
+ *      write appends an audit record; each caller is answered only after its commit is durable),
+ * and prints both, their ratio, the average group size and the write latency percentiles.
+ * Usage: store_commit [--clients C] [--seconds S] [--dir DIR]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "mnp/clock.h"
+#include "mnp/store.h"
+#include "mnp/store_audit.h"
+
+#define LAT_MAX 2000000 /* latencies kept per run */
+
+static int64_t now_ns(void)
+{
+    return mnp_clock_mono_ns(mnp_clock_real());
+}
+
+/* Single-writer baseline: write 64 bytes, fdatasync, repeat for `seconds`. */
+static double fsync_rate(const char *dir, double seconds)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/fsync-probe", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "store_commit: %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    char rec[64];
+    memset(rec, 'x', sizeof(rec));
+    uint64_t n = 0;
+    int64_t start = now_ns(), end = start + (int64_t)(seconds * 1e9), t;
+    while ((t = now_ns()) < end) {
+        if (write(fd, rec, sizeof(rec)) != (ssize_t)sizeof(rec) || fdatasync(fd) != 0) {
+            fprintf(stderr, "store_commit: fsync probe: %s\n", strerror(errno));
+            exit(1);
+        }
+        n++;
+    }
+    close(fd);
+    unlink(path);
+    return (double)n / ((double)(t - start) / 1e9);
+}
+
+typedef struct run {
+    mnp_store_t *store;
+    int64_t end_ns;
+    atomic_uint_fast64_t done;
+    atomic_uint_fast64_t failed;
+    int64_t *lat; /* nanoseconds, LAT_MAX slots */
+    atomic_size_t nlat;
+} run_t;
+
+static int append(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    (void)arg;
+    return mnp_txn_audit_append(txn, mnp_clock_now_ms(mnp_clock_real()), "bench", "bench.write",
+                                "store_commit", "{}", NULL, err);
+}
+
+static void *client(void *arg)
+{
+    run_t *r = arg;
+    mnp_error_t err;
+    while (now_ns() < r->end_ns) {
+        int64_t t0 = now_ns();
+        int rc = mnp_store_write(r->store, append, NULL, &err);
+        int64_t t1 = now_ns();
+        if (rc != 0) {
+            atomic_fetch_add(&r->failed, 1);
+            continue;
+        }
+        atomic_fetch_add(&r->done, 1);
+        size_t i = atomic_fetch_add(&r->nlat, 1);
+        if (i < LAT_MAX)
+            r->lat[i] = t1 - t0;
+    }
+    return NULL;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t clients = 64, seconds = 5;
+    const char *dir = ".";
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--clients") == 0 && i + 1 < argc) {
+            if (!args_count(argv[++i], &clients) || clients == 0 || clients > 4096)
+                goto usage;
+        } else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
+            if (!args_count(argv[++i], &seconds) || seconds == 0 || seconds > 600)
+                goto usage;
+        } else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
+            dir = argv[++i];
+        } else if (strcmp(argv[i], "--help") == 0) {
+            printf("usage: store_commit [--clients C] [--seconds S] [--dir DIR]\n"
+                   "Measures the single-writer fdatasync rate and durable mnp_store_write rate\n"
+                   "from C concurrent clients (default 64) on the disk of DIR (default .), S\n"
+                   "seconds each (default 5), and prints their ratio.\n");
+            return 0;
+        } else {
+            goto usage;
+        }
+    }
+
+    double base = fsync_rate(dir, (double)seconds);
+
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/store-commit-bench.db", dir);
+    unlink(path);
+    mnp_store_config_t cfg = {.url = path, .create = true};
+    mnp_error_t err;
+    run_t r = {0};
+    if (mnp_store_open(&cfg, &r.store, &err) != 0) {
+        fprintf(stderr, "store_commit: %s\n", err.msg);
+        return 1;
+    }
+    r.lat = malloc(LAT_MAX * sizeof(int64_t));
+    pthread_t *th = calloc(clients, sizeof(pthread_t));
+    int64_t start = now_ns();
+    r.end_ns = start + (int64_t)seconds * 1000000000;
+    for (uint64_t i = 0; i < clients; i++)
+        pthread_create(&th[i], NULL, client, &r);
+    for (uint64_t i = 0; i < clients; i++)
+        pthread_join(th[i], NULL);
+    double elapsed = (double)(now_ns() - start) / 1e9;
+    mnp_store_stats_t st;
+    mnp_store_stats(r.store, &st);
+    mnp_store_close(r.store);
+    char wal[4200];
+    snprintf(wal, sizeof(wal), "%s-wal", path);
+    unlink(wal);
+    snprintf(wal, sizeof(wal), "%s-shm", path);
+    unlink(wal);
+    unlink(path);
+
+    size_t n = atomic_load(&r.nlat) < LAT_MAX ? atomic_load(&r.nlat) : LAT_MAX;
+    qsort(r.lat, n, sizeof(int64_t), cmp_i64);
+    double rate = (double)atomic_load(&r.done) / elapsed;
+    printf("single-writer fdatasync rate: %.0f/s (%s)\n", base, dir);
+    printf("store writes, %llu clients:  %.0f/s durable (%llu writes, %llu failed, %llu commits, "
+           "%.1f writes per commit, largest group %llu)\n",
+           (unsigned long long)clients, rate, (unsigned long long)atomic_load(&r.done),
+           (unsigned long long)atomic_load(&r.failed), (unsigned long long)st.commits,
+           st.commits ? (double)st.writes / (double)st.commits : 0.0,
+           (unsigned long long)st.largest_group);
+    if (n > 0)
+        printf("write latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", r.lat[n / 2] / 1e6,
+               r.lat[n * 99 / 100] / 1e6, r.lat[n - 1] / 1e6);
+    printf("ratio: %.1fx the single-writer fsync rate\n", rate / base);
+    free(r.lat);
+    free(th);
+    return 0;
+
+usage:
+    fprintf(stderr, "usage: store_commit [--clients C] [--seconds S] [--dir DIR]\n");
+    return 2;
+}
