@@ -1,0 +1,57 @@
+/*
+ * The clearinghouse's workflow (SPEC.md §5): what happens when a donor registers an authorization
+ * code and when a recipient submits a port request. Each call is one durable store transaction
+ * that applies the rules, writes the order, its audit record and its feed event together, and
+ * says what the API answers. A refused request is answered with the SPEC's reason code; its audit
+ * record (and, for a wrong code, the failed attempt) is kept, nothing else changes. Malformed
+ * requests (C08) change nothing at all.
+ */
+#ifndef MNP_CLEARINGHOUSE_H
+#define MNP_CLEARINGHOUSE_H
+
+#include <stdint.h>
+
+#include "mnp/clock.h"
+#include "mnp/error.h"
+#include "mnp/numplan.h"
+#include "mnp/secret.h"
+#include "mnp/store.h"
+
+typedef struct mnp_ch mnp_ch_t;
+
+typedef struct mnp_ch_config {
+    mnp_store_t *store;        /* borrowed */
+    const mnp_hash_key_t *key; /* borrowed: the server's hashing key */
+    const mnp_clock_t *clock;  /* borrowed: all time goes through it */
+    int64_t donor_window_ms;   /* 0: MNP_DONOR_WINDOW_MS_DEFAULT (10 minutes) */
+} mnp_ch_config_t;
+
+/* What the API answers. */
+typedef struct mnp_ch_outcome {
+    int status;       /* HTTP status: 200/201 done; 400, 403, 409, 422, 429 refused */
+    char code[16];    /* "" when done; the SPEC reason ("C04") or "bad_request"/"not_serving" */
+    char detail[256]; /* one sentence for people */
+    int64_t order_id; /* the order made or refused about, 0 when none */
+} mnp_ch_outcome_t;
+
+/* A workflow over cfg's store. Free with mnp_ch_free. */
+int mnp_ch_new(const mnp_ch_config_t *cfg, mnp_ch_t **out) MNP_WUR;
+void mnp_ch_free(mnp_ch_t *ch);
+
+/* The donor (operator code, authenticated by the caller) registers the 6-digit code it sent the
+ * subscriber of number, bound to identity. Only the operator serving the number may (403
+ * not_serving). The code is kept as a keyed hash, valid 60 minutes, replacing any earlier one.
+ * Returns 0 with *out filled, or a negative code when the store failed (err set). */
+int mnp_ch_register_code(mnp_ch_t *ch, const char *donor, const char *number, const char *identity,
+                         const char *code, mnp_ch_outcome_t *out, mnp_error_t *err) MNP_WUR;
+
+/* The recipient (operator code, authenticated by the caller) submits a port request for number
+ * with the subscriber's identity and code, taken through channel ("store", "online", ...). The
+ * checks C01-C08 and the 120-day rule run at once; on success the order exists in
+ * PENDING_DONOR with the donor's answer window set (201, out->order_id). Returns 0 with *out
+ * filled, or a negative code when the store failed (err set). */
+int mnp_ch_submit(mnp_ch_t *ch, const char *recipient, const char *number, const char *identity,
+                  const char *code, const char *channel, mnp_ch_outcome_t *out,
+                  mnp_error_t *err) MNP_WUR;
+
+#endif

@@ -1,0 +1,297 @@
+/*
+ * Tests of the clearinghouse workflow's first steps against a real store with the demo number
+ * plan and routing numbers, a manual clock and a fresh hashing key: registering codes, and
+ * submitting port requests that succeed or meet each of C01-C08 and the 120-day rule, with the
+ * lock after five wrong codes. Refusals are audited; malformed requests change nothing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mnp/clearinghouse.h"
+#include "mnp/order.h"
+#include "mnp/routing.h"
+#include "mnp/store_audit.h"
+#include "mnp/store_feed.h"
+#include "mnp/store_npdb.h"
+#include "mnp/store_numplan.h"
+#include "mnp/store_orders.h"
+#include "test_support.h"
+
+#define TEN     INT64_C(1795600800000) /* 2026-11-25T10:00:00Z */
+#define NUMBER  "13007301234"          /* CUCC, Changsha (demo blocks) */
+#define E164    UINT64_C(8613007301234)
+#define ID      "430102199001011238"
+#define OTHERID "110105198002024567"
+
+typedef struct env {
+    test_fixture_t fx;
+    mnp_store_t *store;
+    mnp_clock_t *clock;
+    mnp_hash_key_t key;
+    mnp_ch_t *ch;
+} env_t;
+
+static int load_plan(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    (void)arg;
+    static const char *const ops[] = {"CMCC", "CUCC", "CTCC", "CBN", "XTRA"};
+    for (size_t i = 0; i < 5; i++) {
+        int rc = mnp_txn_operator_add(txn, ops[i], ops[i], 0, err);
+        if (rc != 0)
+            return rc;
+    }
+    mnp_numplan_t *plan;
+    mnp_routing_table_t routes;
+    int rc = mnp_numplan_new(&plan);
+    if (rc == 0)
+        rc = mnp_numplan_load_blocks_file(plan, MNP_SOURCE_DIR "/data/blocks-demo.csv", err);
+    if (rc == 0)
+        rc = mnp_txn_blocks_replace(txn, plan, NULL, err);
+    mnp_numplan_free(plan);
+    mnp_routing_table_init(&routes);
+    if (rc == 0)
+        rc = mnp_routing_load_file(&routes, MNP_SOURCE_DIR "/data/routing-demo.csv", err);
+    if (rc == 0)
+        rc = mnp_txn_routing_replace(txn, &routes, NULL, err);
+    mnp_routing_table_fini(&routes);
+    return rc;
+}
+
+static int setup(void **state)
+{
+    env_t *e = calloc(1, sizeof(*e));
+    test_dir_make(e->fx.dir);
+    snprintf(e->fx.path, sizeof(e->fx.path), "%s/ch.db", e->fx.dir);
+    e->store = test_store_open(e->fx.path, true);
+    mnp_error_t err;
+    if (mnp_store_write(e->store, load_plan, NULL, &err) != 0)
+        fail_msg("loading the plan: %s", err.msg);
+    assert_int_equal(mnp_crypto_init(), 0);
+    mnp_hash_key_generate(&e->key);
+    assert_int_equal(mnp_clock_manual_new(TEN, &e->clock), 0);
+    mnp_ch_config_t cfg = {.store = e->store, .key = &e->key, .clock = e->clock};
+    assert_int_equal(mnp_ch_new(&cfg, &e->ch), 0);
+    *state = e;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    env_t *e = *state;
+    mnp_ch_free(e->ch);
+    mnp_store_close(e->store);
+    mnp_clock_free(e->clock);
+    test_dir_remove(e->fx.dir);
+    free(e);
+    return 0;
+}
+
+static mnp_ch_outcome_t reg(env_t *e, const char *donor, const char *number, const char *id,
+                            const char *code)
+{
+    mnp_ch_outcome_t o;
+    mnp_error_t err;
+    if (mnp_ch_register_code(e->ch, donor, number, id, code, &o, &err) != 0)
+        fail_msg("register: %s", err.msg);
+    return o;
+}
+
+static mnp_ch_outcome_t sub(env_t *e, const char *recipient, const char *number, const char *id,
+                            const char *code)
+{
+    mnp_ch_outcome_t o;
+    mnp_error_t err;
+    if (mnp_ch_submit(e->ch, recipient, number, id, code, "store", &o, &err) != 0)
+        fail_msg("submit: %s", err.msg);
+    return o;
+}
+
+static int head_of(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    uint8_t hash[32];
+    return mnp_txn_audit_head(txn, arg, hash, err);
+}
+
+static uint64_t audit_count(env_t *e)
+{
+    uint64_t n = 0;
+    mnp_error_t err;
+    assert_int_equal(mnp_store_read(e->store, head_of, &n, &err), 0);
+    return n;
+}
+
+/* The outcome is evaluated once: it is a request. */
+#define assert_refused(outcome, st, c)                                                             \
+    do {                                                                                           \
+        mnp_ch_outcome_t o_ = (outcome);                                                           \
+        assert_int_equal(o_.status, (st));                                                         \
+        assert_string_equal(o_.code, (c));                                                         \
+        assert_true(o_.detail[0] != '\0');                                                         \
+    } while (0)
+
+static int get_order(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    mnp_order_rec_t *o = arg;
+    return mnp_txn_order_get(txn, o->id, o, err);
+}
+
+static int feed_head(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    return mnp_txn_feed_head(txn, arg, err);
+}
+
+static void test_register_and_submit(void **state)
+{
+    env_t *e = *state;
+    mnp_ch_outcome_t o = reg(e, "CUCC", NUMBER, ID, "123456");
+    assert_int_equal(o.status, 201);
+    /* Only the serving operator registers codes. */
+    assert_refused(reg(e, "CMCC", NUMBER, ID, "123456"), 403, "not_serving");
+    assert_refused(reg(e, "CUCC", NUMBER, "430102199001011230", "123456"), 400, "C08");
+    assert_refused(reg(e, "CUCC", NUMBER, ID, "12345"), 400, "C08");
+
+    uint64_t audits = audit_count(e);
+    o = sub(e, "CMCC", "+86 130 0730 1234", ID, "123456");
+    assert_int_equal(o.status, 201);
+    assert_string_equal(o.code, "");
+    assert_true(o.order_id > 0);
+    assert_int_equal(audit_count(e), audits + 1);
+
+    mnp_order_rec_t ord = {.id = o.order_id};
+    mnp_error_t err;
+    assert_int_equal(mnp_store_read(e->store, get_order, &ord, &err), 0);
+    assert_int_equal(ord.state, MNP_ORDER_PENDING_DONOR);
+    assert_int_equal(ord.number, E164);
+    assert_string_equal(ord.recipient, "CMCC");
+    assert_string_equal(ord.donor, "CUCC");
+    assert_string_equal(ord.holder, "CUCC");
+    assert_string_equal(ord.local_network, "0731");
+    assert_int_equal(ord.donor_deadline_ms, TEN + MNP_DONOR_WINDOW_MS_DEFAULT);
+    uint64_t seq = 0;
+    assert_int_equal(mnp_store_read(e->store, feed_head, &seq, &err), 0);
+    assert_int_equal(seq, 1);
+
+    /* RULE C04: one open order per number (checked before the code). */
+    assert_refused(sub(e, "CTCC", NUMBER, ID, "123456"), 409, "C04");
+    assert_int_equal(audit_count(e), audits + 2);
+}
+
+static int close_order(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    mnp_order_rec_t o = {.id = *(int64_t *)arg};
+    int rc = mnp_txn_order_get(txn, o.id, &o, err);
+    o.state = MNP_ORDER_CANCELLED;
+    return rc ? rc : mnp_txn_order_update(txn, &o, MNP_ORDER_PENDING_DONOR, err);
+}
+
+static void test_code_used_and_expired(void **state)
+{
+    env_t *e = *state;
+    assert_int_equal(reg(e, "CUCC", NUMBER, ID, "654321").status, 201);
+    mnp_ch_outcome_t o = sub(e, "CMCC", NUMBER, ID, "654321");
+    assert_int_equal(o.status, 201);
+    mnp_error_t err;
+    assert_int_equal(mnp_store_write(e->store, close_order, &o.order_id, &err), 0);
+    /* RULE C03: single use. */
+    assert_refused(sub(e, "CMCC", NUMBER, ID, "654321"), 422, "C03");
+    /* RULE C02: a new code replaces the old one and is valid 60 minutes. */
+    assert_int_equal(reg(e, "CUCC", NUMBER, ID, "111111").status, 201);
+    assert_int_equal(mnp_clock_advance(e->clock, MNP_MS_PER_HOUR), 0);
+    assert_refused(sub(e, "CMCC", NUMBER, ID, "111111"), 422, "C02");
+    assert_refused(sub(e, "CMCC", NUMBER, ID, "654321"), 422, "C01");
+}
+
+static void test_wrong_codes_lock(void **state)
+{
+    env_t *e = *state;
+    assert_int_equal(reg(e, "CUCC", NUMBER, ID, "222222").status, 201);
+    assert_int_equal(mnp_clock_advance(e->clock, 10 * MNP_MS_PER_MINUTE), 0);
+    /* The wrong identity with the right code is a wrong code too. */
+    assert_refused(sub(e, "CMCC", NUMBER, OTHERID, "222222"), 422, "C01");
+    for (int i = 0; i < 3; i++)
+        assert_refused(sub(e, "CMCC", NUMBER, ID, "999999"), 422, "C01");
+    /* RULE §7: the fifth wrong attempt in the hour locks the number for the rest of it. */
+    assert_refused(sub(e, "CMCC", NUMBER, ID, "999999"), 429, "C01");
+    assert_refused(sub(e, "CMCC", NUMBER, ID, "222222"), 429, "C01");
+    assert_int_equal(mnp_clock_advance(e->clock, 50 * MNP_MS_PER_MINUTE), 0);
+    assert_refused(sub(e, "CMCC", NUMBER, ID, "222222"), 422, "C02"); /* unlocked, expired */
+}
+
+typedef struct code_state {
+    int64_t used_ms;
+    uint64_t failures;
+    bool id_hashed; /* the identity's keyed hash is stored, never the identity */
+} code_state_t;
+
+static int read_code_state(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    code_state_t *cs = arg;
+    mnp_authcode_rec_t rec;
+    int rc = mnp_txn_authcode_get(txn, E164, &rec, err);
+    cs->used_ms = rec.used_ms;
+    uint8_t zero[sizeof(rec.id_hash)] = {0};
+    cs->id_hashed = memcmp(rec.id_hash, zero, sizeof(zero)) != 0;
+    return rc ? rc : mnp_txn_code_failures_since(txn, E164, 0, &cs->failures, err);
+}
+
+static int ported_recently(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    (void)arg;
+    return mnp_txn_npdb_set(txn, E164, "CUCC", TEN - 10 * MNP_MS_PER_DAY, 0, 0, err);
+}
+
+static void test_number_and_operator_rules(void **state)
+{
+    env_t *e = *state;
+    uint64_t audits = audit_count(e);
+    /* RULE C08: malformed requests change nothing, not even the audit log. */
+    assert_refused(sub(e, "CMCC", "1300730", ID, "123456"), 400, "C08");
+    assert_refused(sub(e, "CMCC", NUMBER, "4301021990010112", "123456"), 400, "C08");
+    assert_refused(sub(e, "CMCC", NUMBER, ID, "12a456"), 400, "C08");
+    assert_int_equal(audit_count(e), audits);
+
+    assert_int_equal(reg(e, "CUCC", NUMBER, ID, "333333").status, 201);
+    audits = audit_count(e);
+    /* C06: the recipient already serves the number. */
+    assert_refused(sub(e, "CUCC", NUMBER, ID, "333333"), 409, "C06");
+    /* C05: the recipient has no routing number in the number's local network. */
+    assert_refused(sub(e, "XTRA", NUMBER, ID, "333333"), 422, "C05");
+    /* C07: not a portable type; a block outside the number plan. */
+    assert_refused(sub(e, "CMCC", "13491234567", ID, "333333"), 422, "C07");
+    assert_refused(sub(e, "CMCC", "13099990000", ID, "333333"), 422, "C07");
+    assert_int_equal(audit_count(e), audits + 4);
+
+    /* RULE E05: ported ten days ago: refused, with the first date it may port again. */
+    mnp_error_t err;
+    assert_int_equal(mnp_store_write(e->store, ported_recently, NULL, &err), 0);
+    mnp_ch_outcome_t o = sub(e, "CMCC", NUMBER, ID, "333333");
+    assert_refused(o, 422, "C07");
+    assert_non_null(strstr(o.detail, "120 days"));
+    /* Ported 15 November (Beijing): again from 15 March 00:00 Beijing = 14 March 16:00 UTC. */
+    assert_non_null(strstr(o.detail, "2027-03-14T16:00:00.000Z"));
+    /* The code was neither spent nor counted as wrong on requests that could not succeed. */
+    code_state_t cs = {0};
+    assert_int_equal(mnp_store_read(e->store, read_code_state, &cs, &err), 0);
+    assert_int_equal(cs.used_ms, 0);
+    assert_int_equal(cs.failures, 0);
+    assert_true(cs.id_hashed);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_register_and_submit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_code_used_and_expired, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_codes_lock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_number_and_operator_rules, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
