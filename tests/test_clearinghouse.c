@@ -285,6 +285,129 @@ static void test_number_and_operator_rules(void **state)
     assert_true(cs.id_hashed);
 }
 
+static mnp_ch_outcome_t answer(env_t *e, const char *donor, int64_t id, const char *reason,
+                               const char *text)
+{
+    mnp_ch_outcome_t o;
+    mnp_error_t err;
+    if (mnp_ch_answer(e->ch, donor, id, reason, text, &o, &err) != 0)
+        fail_msg("answer: %s", err.msg);
+    return o;
+}
+
+static unsigned tick(env_t *e)
+{
+    unsigned n = 0;
+    mnp_error_t err;
+    if (mnp_ch_tick(e->ch, &n, &err) != 0)
+        fail_msg("tick: %s", err.msg);
+    return n;
+}
+
+static mnp_order_rec_t order(env_t *e, int64_t id)
+{
+    mnp_order_rec_t o = {.id = id};
+    mnp_error_t err;
+    assert_int_equal(mnp_store_read(e->store, get_order, &o, &err), 0);
+    return o;
+}
+
+static int64_t new_order(env_t *e, const char *code)
+{
+    assert_int_equal(reg(e, "CUCC", NUMBER, ID, code).status, 201);
+    mnp_ch_outcome_t o = sub(e, "CMCC", NUMBER, ID, code);
+    assert_int_equal(o.status, 201);
+    return o.order_id;
+}
+
+static void test_donor_answers(void **state)
+{
+    env_t *e = *state;
+    int64_t id = new_order(e, "444444");
+    /* Only the donor answers; to anyone else the order does not exist. */
+    assert_refused(answer(e, "CMCC", id, NULL, NULL), 404, "not_found");
+    assert_refused(answer(e, "CUCC", id + 100, NULL, NULL), 404, "not_found");
+    /* RULE §5: D01-D03 only; a contract, a promotion, a C-code are not objections. */
+    assert_refused(answer(e, "CUCC", id, "E04", "unfinished contract"), 422, "not_an_objection");
+    assert_refused(answer(e, "CUCC", id, "C04", NULL), 422, "not_an_objection");
+    assert_refused(answer(e, "CUCC", id, "D03", ""), 422, "justification_required");
+    assert_int_equal(order(e, id).state, MNP_ORDER_PENDING_DONOR);
+
+    assert_int_equal(answer(e, "CUCC", id, "D01", "reported lost at 10:05").status, 200);
+    mnp_order_rec_t o = order(e, id);
+    assert_int_equal(o.state, MNP_ORDER_REJECTED);
+    assert_string_equal(o.reason, "D01");
+    assert_string_equal(o.reason_text, "reported lost at 10:05");
+    assert_int_equal(o.closed_ms, TEN);
+    assert_refused(answer(e, "CUCC", id, NULL, NULL), 409, "invalid_state");
+
+    /* Accepted, then scheduled for the next whole hour by the next tick. */
+    assert_int_equal(mnp_clock_advance(e->clock, 90 * 1000), 0);
+    id = new_order(e, "555555");
+    assert_int_equal(answer(e, "CUCC", id, "", NULL).status, 200);
+    assert_int_equal(order(e, id).state, MNP_ORDER_ACCEPTED);
+    assert_int_equal(tick(e), 1);
+    o = order(e, id);
+    assert_int_equal(o.state, MNP_ORDER_SCHEDULED);
+    assert_int_equal(o.cutover_ms, TEN + MNP_MS_PER_HOUR);
+    assert_false(o.donor_silent);
+}
+
+static int npdb_of(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    return mnp_txn_npdb_get(txn, E164, arg, err);
+}
+
+static mnp_ch_outcome_t ack(env_t *e, const char *consumer, uint64_t seq)
+{
+    mnp_ch_outcome_t o;
+    mnp_error_t err;
+    if (mnp_ch_ack(e->ch, consumer, seq, &o, &err) != 0)
+        fail_msg("ack: %s", err.msg);
+    return o;
+}
+
+static void test_silence_cutover_active(void **state)
+{
+    env_t *e = *state;
+    int64_t id = new_order(e, "666666");
+    assert_int_equal(tick(e), 0); /* nothing due yet */
+    /* RULE §5: the window closes; the donor's answer is too late, its silence is consent. */
+    assert_int_equal(mnp_clock_advance(e->clock, MNP_DONOR_WINDOW_MS_DEFAULT), 0);
+    assert_refused(answer(e, "CUCC", id, NULL, NULL), 409, "window_closed");
+    assert_int_equal(tick(e), 2); /* silent acceptance, then scheduling */
+    mnp_order_rec_t o = order(e, id);
+    assert_int_equal(o.state, MNP_ORDER_SCHEDULED);
+    assert_true(o.donor_silent);
+    assert_int_equal(o.donor_answer_ms, TEN + MNP_DONOR_WINDOW_MS_DEFAULT);
+    assert_int_equal(o.cutover_ms, TEN + MNP_MS_PER_HOUR);
+
+    /* One millisecond early: nothing. At the hour: the NPDB switches and is broadcast. */
+    assert_int_equal(mnp_clock_set(e->clock, o.cutover_ms - 1), 0);
+    assert_int_equal(tick(e), 0);
+    assert_int_equal(mnp_clock_set(e->clock, o.cutover_ms), 0);
+    assert_int_equal(tick(e), 1);
+    o = order(e, id);
+    assert_int_equal(o.state, MNP_ORDER_BROADCASTING);
+    mnp_npdb_rec_t n;
+    mnp_error_t err;
+    assert_int_equal(mnp_store_read(e->store, npdb_of, &n, &err), 0);
+    assert_string_equal(n.op, "CMCC");
+    assert_int_equal(n.seq, (uint64_t)o.npdb_seq);
+
+    /* ACTIVE only once every operator's copy has acknowledged the change. */
+    assert_refused(ack(e, "CMCC", (uint64_t)o.npdb_seq + 100), 422, "beyond_head");
+    const char *ops[] = {"CMCC", "CUCC", "CTCC", "CBN", "XTRA"};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(order(e, id).state, MNP_ORDER_BROADCASTING);
+        assert_int_equal(ack(e, ops[i], (uint64_t)o.npdb_seq).status, 200);
+        assert_int_equal(tick(e), i == 4 ? 1 : 0);
+    }
+    o = order(e, id);
+    assert_int_equal(o.state, MNP_ORDER_ACTIVE);
+    assert_int_equal(o.active_ms, TEN + MNP_MS_PER_HOUR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +415,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_code_used_and_expired, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_codes_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_number_and_operator_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_donor_answers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_silence_cutover_active, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

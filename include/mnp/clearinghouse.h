@@ -9,6 +9,7 @@
 #ifndef MNP_CLEARINGHOUSE_H
 #define MNP_CLEARINGHOUSE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mnp/clock.h"
@@ -24,12 +25,14 @@ typedef struct mnp_ch_config {
     const mnp_hash_key_t *key; /* borrowed: the server's hashing key */
     const mnp_clock_t *clock;  /* borrowed: all time goes through it */
     int64_t donor_window_ms;   /* 0: MNP_DONOR_WINDOW_MS_DEFAULT (10 minutes) */
+    int64_t cutover_step_ms;   /* 0: MNP_CUTOVER_STEP_MS_DEFAULT (the next whole hour) */
+    bool cutover_immediate;    /* demos and tests: cut over as soon as scheduled */
 } mnp_ch_config_t;
 
 /* What the API answers. */
 typedef struct mnp_ch_outcome {
     int status;       /* HTTP status: 200/201 done; 400, 403, 409, 422, 429 refused */
-    char code[16];    /* "" when done; the SPEC reason ("C04") or "bad_request"/"not_serving" */
+    char code[32];    /* "" when done; the SPEC reason ("C04") or "bad_request"/"not_serving" */
     char detail[256]; /* one sentence for people */
     int64_t order_id; /* the order made or refused about, 0 when none */
 } mnp_ch_outcome_t;
@@ -53,5 +56,24 @@ int mnp_ch_register_code(mnp_ch_t *ch, const char *donor, const char *number, co
 int mnp_ch_submit(mnp_ch_t *ch, const char *recipient, const char *number, const char *identity,
                   const char *code, const char *channel, mnp_ch_outcome_t *out,
                   mnp_error_t *err) MNP_WUR;
+
+/* The donor answers order_id: accept (reason NULL or "") or object with reason D01, D02 or D03
+ * (D03 needs a justification in text). Only the order's donor, only in PENDING_DONOR, only before
+ * the window closes (409 window_closed; its silence is then consent). Any other reason is
+ * refused (422 not_an_objection): RULE §5, the system has no way to express one. */
+int mnp_ch_answer(mnp_ch_t *ch, const char *donor, int64_t order_id, const char *reason,
+                  const char *text, mnp_ch_outcome_t *out, mnp_error_t *err) MNP_WUR;
+
+/* Runs every timer that has come, each state change in its own transaction: a closed answer
+ * window is consent (ACCEPTED, the silence recorded), an accepted order is SCHEDULED for the
+ * next cutover instant, a reached cutover switches the NPDB and broadcasts (BROADCASTING), and
+ * an order whose NPDB change every operator has acknowledged becomes ACTIVE. *changed (may be
+ * NULL) counts the state changes made. */
+int mnp_ch_tick(mnp_ch_t *ch, unsigned *changed, mnp_error_t *err) MNP_WUR;
+
+/* Records that consumer (an operator code or a lookup replica) applied the feed up to seq.
+ * 422 beyond_head for a seq not yet in the feed. */
+int mnp_ch_ack(mnp_ch_t *ch, const char *consumer, uint64_t seq, mnp_ch_outcome_t *out,
+               mnp_error_t *err) MNP_WUR;
 
 #endif

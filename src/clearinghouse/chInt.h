@@ -10,14 +10,29 @@
 #include "mnp/clearinghouse.h"
 #include "mnp/number.h"
 #include "mnp/order.h"
+#include "mnp/store_orders.h"
 
 struct mnp_ch {
     mnp_store_t *store;
     const mnp_hash_key_t *key;
     const mnp_clock_t *clock;
     int64_t donor_window_ms;
-    mnp_numplan_t *plan; /* built-in network codes: number types and range holders */
+    int64_t cutover_step_ms; /* 0: immediate */
+    mnp_numplan_t *plan;     /* built-in network codes: number types and range holders */
 };
+
+/* Moves order o (as read in txn) by event ev caused by actor: checks the state machine, sets the
+ * new state and updated_ms (and closed_ms for a final state), writes it only if the stored state
+ * is still o's, and appends the audit record ("order.state", with detail_extra members added to
+ * {"order","from","to"}) and the feed event. MNP_EBUSY when the order moved meanwhile; MNP_EINVAL
+ * (err set) when the state machine refuses. *o holds the new state on success. */
+int ch_move(mnp_txn_t *txn, mnp_order_rec_t *o, mnp_order_event_t ev, mnp_actor_t actor,
+            const char *actor_name, int64_t now_ms, const char *detail_extra, mnp_error_t *err);
+
+/* Appends the feed event telling o's current state and the audit record of action (its detail
+ * the same JSON, with detail_extra members such as "\"silent\":true" added when not NULL). */
+int ch_announce(mnp_txn_t *txn, const mnp_order_rec_t *o, const char *actor_name, int64_t now_ms,
+                const char *action, const char *detail_extra, mnp_error_t *err);
 
 /* Fills out as done with status. */
 void ch_done(mnp_ch_outcome_t *out, int status, int64_t order_id);

@@ -20,6 +20,9 @@ int mnp_ch_new(const mnp_ch_config_t *cfg, mnp_ch_t **out)
     ch->key = cfg->key;
     ch->clock = cfg->clock ? cfg->clock : mnp_clock_real();
     ch->donor_window_ms = cfg->donor_window_ms ? cfg->donor_window_ms : MNP_DONOR_WINDOW_MS_DEFAULT;
+    ch->cutover_step_ms = cfg->cutover_immediate ? 0
+                          : cfg->cutover_step_ms ? cfg->cutover_step_ms
+                                                 : MNP_CUTOVER_STEP_MS_DEFAULT;
     int rc = mnp_numplan_new(&ch->plan);
     if (rc != 0) {
         free(ch);

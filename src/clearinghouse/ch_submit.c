@@ -12,7 +12,6 @@
 #include "chInt.h"
 #include "mnp/authcode.h"
 #include "mnp/number.h"
-#include "mnp/store_feed.h"
 #include "mnp/store_npdb.h"
 #include "mnp/store_numplan.h"
 #include "mnp/store_orders.h"
@@ -113,31 +112,7 @@ static int create_order(mnp_txn_t *txn, submit_job_t *j, const char *donor, cons
     if (rc != 0)
         return rc;
 
-    char num[MNP_NUMBER_STR_SIZE];
-    mnp_number_t n = {.e164 = j->number, .national_len = MNP_NATIONAL_DIGITS};
-    mnp_number_format(&n, num);
-    mnp_buf_t b;
-    mnp_buf_init(&b, 1024);
-    mnp_buf_putc(&b, '{');
-    ch_json_int(&b, "order", o.id);
-    ch_json_str(&b, "number", num);
-    ch_json_str(&b, "state", mnp_order_state_name(o.state));
-    ch_json_str(&b, "recipient", o.recipient);
-    ch_json_str(&b, "donor", o.donor);
-    ch_json_int(&b, "donor_deadline_ms", o.donor_deadline_ms);
-    mnp_buf_putc(&b, '}');
-    rc = mnp_buf_error(&b);
-    if (rc == 0)
-        rc = ch_audit(txn, j->now_ms, j->recipient, "order.created", j->number, b.data, err);
-    mnp_feed_event_t ev = {.at_ms = j->now_ms,
-                           .kind = MNP_FEED_ORDER,
-                           .order_id = o.id,
-                           .number = j->number,
-                           .state = o.state,
-                           .body = b.data};
-    if (rc == 0)
-        rc = mnp_txn_feed_append(txn, &ev, NULL, err);
-    mnp_buf_fini(&b);
+    rc = ch_announce(txn, &o, j->recipient, j->now_ms, "order.created", NULL, err);
     if (rc == 0)
         ch_done(j->out, 201, o.id);
     return rc;

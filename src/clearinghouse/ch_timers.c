@@ -1,0 +1,201 @@
+/*
+ * The clearinghouse's timers (SPEC.md §5). Timers are instants stored with each order, so a
+ * restart simply finds what is due; a tick reads what is due in one snapshot and then makes each
+ * state change in a transaction of its own, which re-reads the order and changes it only if it
+ * is still where the snapshot saw it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chInt.h"
+#include "mnp/alloc.h"
+#include "mnp/store_feed.h"
+#include "mnp/store_npdb.h"
+
+#define TICK_BATCH 256 /* orders one tick looks at; the next tick takes the rest */
+#define OPS_MAX    64  /* operators whose acknowledgements complete a broadcast */
+
+typedef struct due {
+    int64_t ids[TICK_BATCH];
+    size_t n;
+    int64_t now_ms;
+} due_t;
+
+static int collect(const mnp_order_rec_t *o, void *arg)
+{
+    due_t *d = arg;
+    if (d->n < TICK_BATCH)
+        d->ids[d->n++] = o->id;
+    return 0;
+}
+
+static int read_due(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    due_t *d = arg;
+    int rc = mnp_txn_order_due(txn, d->now_ms, TICK_BATCH, collect, d, err);
+    mnp_order_filter_t f = {.state = MNP_ORDER_BROADCASTING, .limit = TICK_BATCH};
+    if (rc == 0 && d->n < TICK_BATCH)
+        rc = mnp_txn_order_list(txn, &f, collect, d, err);
+    return rc;
+}
+
+typedef struct ops {
+    char codes[OPS_MAX][MNP_STORE_CODE_MAX];
+    const char *names[OPS_MAX];
+    size_t n;
+} ops_t;
+
+static int add_op(const mnp_operator_rec_t *op, void *arg)
+{
+    ops_t *o = arg;
+    if (o->n == OPS_MAX)
+        return MNP_ELIMIT;
+    snprintf(o->codes[o->n], sizeof(o->codes[0]), "%s", op->code);
+    o->names[o->n] = o->codes[o->n];
+    o->n++;
+    return 0;
+}
+
+/* RULE §5: at cutover the NPDB changes in the same transaction as the order, and the change
+ * goes out on the feed for every operator's copy. */
+static int cutover(mnp_txn_t *txn, mnp_order_rec_t *o, int64_t now_ms, mnp_error_t *err)
+{
+    char num[MNP_NUMBER_STR_SIZE];
+    mnp_number_t n = {.e164 = o->number, .national_len = MNP_NATIONAL_DIGITS};
+    mnp_buf_t b;
+    mnp_buf_init(&b, 512);
+    mnp_buf_putc(&b, '{');
+    ch_json_str(&b, "number", mnp_number_format(&n, num));
+    ch_json_str(&b, "operator", o->recipient);
+    ch_json_int(&b, "order", o->id);
+    mnp_buf_putc(&b, '}');
+    mnp_feed_event_t ev = {.at_ms = now_ms,
+                           .kind = MNP_FEED_NPDB,
+                           .order_id = o->id,
+                           .number = o->number,
+                           .body = b.data};
+    snprintf(ev.op, sizeof(ev.op), "%s", o->recipient);
+    uint64_t seq = 0;
+    int rc = mnp_buf_error(&b);
+    if (rc == 0)
+        rc = mnp_txn_feed_append(txn, &ev, &seq, err);
+    mnp_buf_fini(&b);
+    if (rc == 0)
+        rc = mnp_txn_npdb_set(txn, o->number, o->recipient, now_ms, o->id, seq, err);
+    o->npdb_seq = (int64_t)seq;
+    return rc ? rc : ch_move(txn, o, MNP_EV_CUTOVER, MNP_ACTOR_SYSTEM, "system", now_ms, NULL, err);
+}
+
+typedef struct step {
+    mnp_ch_t *ch;
+    int64_t id;
+    int64_t now_ms;
+    bool moved;
+} step_t;
+
+/* One due order, one transaction: whatever its timer says, if it is still due. */
+static int step_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    step_t *s = arg;
+    mnp_order_rec_t o;
+    int rc = mnp_txn_order_get(txn, s->id, &o, err);
+    if (rc != 0)
+        return rc;
+    switch (o.state) {
+    case MNP_ORDER_PENDING_DONOR:
+        if (s->now_ms < o.donor_deadline_ms)
+            return 0;
+        /* RULE §5: silence counts as consent, and the silence is recorded. */
+        o.donor_silent = true;
+        o.donor_answer_ms = s->now_ms;
+        rc = ch_move(txn, &o, MNP_EV_DONOR_SILENT, MNP_ACTOR_SYSTEM, "system", s->now_ms,
+                     "\"silent\":true", err);
+        break;
+    case MNP_ORDER_ACCEPTED:
+        o.cutover_ms = mnp_cutover_at(s->now_ms, s->ch->cutover_step_ms);
+        rc = ch_move(txn, &o, MNP_EV_SCHEDULE, MNP_ACTOR_SYSTEM, "system", s->now_ms, NULL, err);
+        break;
+    case MNP_ORDER_SCHEDULED:
+        if (s->now_ms < o.cutover_ms)
+            return 0;
+        rc = cutover(txn, &o, s->now_ms, err);
+        break;
+    case MNP_ORDER_BROADCASTING: {
+        ops_t ops = {0};
+        uint64_t min = 0;
+        rc = mnp_txn_operator_each(txn, add_op, &ops, err);
+        if (rc == 0)
+            rc = mnp_txn_consumers_min_acked(txn, ops.names, ops.n, &min, err);
+        if (rc != 0 || min < (uint64_t)o.npdb_seq)
+            return rc;
+        o.active_ms = s->now_ms;
+        rc = ch_move(txn, &o, MNP_EV_ALL_ACKED, MNP_ACTOR_SYSTEM, "system", s->now_ms, NULL, err);
+        break;
+    }
+    default:
+        return 0;
+    }
+    if (rc == MNP_EBUSY) { /* moved meanwhile by someone else: nothing left to do here */
+        mnp_error_clear(err);
+        return 0;
+    }
+    s->moved = rc == 0;
+    return rc;
+}
+
+#define TICK_PASSES 8 /* an order moves one step per pass: silence, schedule, cut over, ... */
+
+int mnp_ch_tick(mnp_ch_t *ch, unsigned *changed, mnp_error_t *err)
+{
+    due_t *d = mnp_xcalloc(1, sizeof(*d));
+    unsigned moved = 0, pass_moved = 1;
+    int rc = 0;
+    d->now_ms = mnp_clock_now_ms(ch->clock);
+    for (int pass = 0; rc == 0 && pass_moved > 0 && pass < TICK_PASSES; pass++) {
+        d->n = 0;
+        pass_moved = 0;
+        rc = mnp_store_read(ch->store, read_due, d, err);
+        for (size_t i = 0; rc == 0 && i < d->n; i++) {
+            step_t s = {.ch = ch, .id = d->ids[i], .now_ms = d->now_ms};
+            rc = mnp_store_write(ch->store, step_write, &s, err);
+            pass_moved += s.moved;
+        }
+        moved += pass_moved;
+    }
+    free(d);
+    if (changed != NULL)
+        *changed = moved;
+    return rc;
+}
+
+typedef struct ack_job {
+    const char *consumer;
+    uint64_t seq;
+    int64_t now_ms;
+    mnp_ch_outcome_t *out;
+} ack_job_t;
+
+static int ack_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    ack_job_t *j = arg;
+    int rc = mnp_txn_consumer_ack(txn, j->consumer, j->seq, j->now_ms, err);
+    if (rc == MNP_ERANGE) {
+        ch_refuse(j->out, 422, "beyond_head", "sequence %llu is not in the feed yet",
+                  (unsigned long long)j->seq);
+        mnp_error_clear(err);
+        return 0;
+    }
+    if (rc == 0)
+        ch_done(j->out, 200, 0);
+    return rc;
+}
+
+int mnp_ch_ack(mnp_ch_t *ch, const char *consumer, uint64_t seq, mnp_ch_outcome_t *out,
+               mnp_error_t *err)
+{
+    ack_job_t j = {.consumer = consumer, .seq = seq, .out = out};
+    memset(out, 0, sizeof(*out));
+    j.now_ms = mnp_clock_now_ms(ch->clock);
+    return mnp_store_write(ch->store, ack_write, &j, err);
+}
