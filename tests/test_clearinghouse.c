@@ -408,6 +408,96 @@ static void test_silence_cutover_active(void **state)
     assert_int_equal(o.active_ms, TEN + MNP_MS_PER_HOUR);
 }
 
+/* Drives a new order to ACTIVE: silence, the next whole hour, every operator acknowledging. */
+static int64_t active_order(env_t *e, const char *code)
+{
+    int64_t id = new_order(e, code);
+    mnp_order_rec_t o = order(e, id);
+    assert_int_equal(mnp_clock_set(e->clock, o.donor_deadline_ms), 0);
+    tick(e);
+    o = order(e, id);
+    assert_int_equal(mnp_clock_set(e->clock, o.cutover_ms), 0);
+    tick(e);
+    o = order(e, id);
+    const char *ops[] = {"CMCC", "CUCC", "CTCC", "CBN", "XTRA"};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(ack(e, ops[i], (uint64_t)o.npdb_seq).status, 200);
+    tick(e);
+    assert_int_equal(order(e, id).state, MNP_ORDER_ACTIVE);
+    return id;
+}
+
+static bool ported(env_t *e, char op[MNP_STORE_CODE_MAX])
+{
+    mnp_npdb_rec_t n;
+    mnp_error_t err;
+    int rc = mnp_store_read(e->store, npdb_of, &n, &err);
+    if (rc == MNP_ENOENT)
+        return false;
+    assert_int_equal(rc, 0);
+    strcpy(op, n.op);
+    return true;
+}
+
+static mnp_ch_outcome_t call_cancel(env_t *e, const char *who, int64_t id)
+{
+    mnp_ch_outcome_t o;
+    mnp_error_t err;
+    if (mnp_ch_cancel(e->ch, who, id, &o, &err) != 0)
+        fail_msg("cancel: %s", err.msg);
+    return o;
+}
+
+static void test_cancel(void **state)
+{
+    env_t *e = *state;
+    int64_t id = new_order(e, "777777");
+    assert_refused(call_cancel(e, "CTCC", id), 404, "not_found");
+    assert_refused(call_cancel(e, "CUCC", id), 404, "not_found"); /* the donor cannot cancel */
+    assert_int_equal(call_cancel(e, "CMCC", id).status, 200);
+    assert_int_equal(order(e, id).state, MNP_ORDER_CANCELLED);
+    /* RULE §5: cancel is possible until SCHEDULED, not after. */
+    id = new_order(e, "888888");
+    assert_int_equal(answer(e, "CUCC", id, NULL, NULL).status, 200);
+    tick(e);
+    assert_int_equal(order(e, id).state, MNP_ORDER_SCHEDULED);
+    assert_refused(call_cancel(e, "CMCC", id), 409, "invalid_state");
+}
+
+static void test_reverse_and_return(void **state)
+{
+    env_t *e = *state;
+    char op[MNP_STORE_CODE_MAX];
+    mnp_ch_outcome_t o;
+    mnp_error_t err;
+    int64_t id = active_order(e, "121212");
+    assert_true(ported(e, op));
+    assert_string_equal(op, "CMCC");
+    /* A reversal needs a reason, and restores the previous operator (here the range holder, so
+     * the NPDB forgets the number). */
+    assert_int_equal(mnp_ch_reverse(e->ch, "MIIT", id, "", &o, &err), 0);
+    assert_refused(o, 400, "C08");
+    assert_int_equal(
+        mnp_ch_reverse(e->ch, "MIIT", id, "ported without the owner's consent", &o, &err), 0);
+    assert_int_equal(o.status, 200);
+    assert_int_equal(order(e, id).state, MNP_ORDER_REVERSED);
+    assert_false(ported(e, op));
+
+    /* A number return: only the serving operator, and only for a ported number. */
+    assert_int_equal(mnp_clock_advance(e->clock, 121 * MNP_MS_PER_DAY), 0);
+    id = active_order(e, "131313");
+    assert_int_equal(mnp_ch_return(e->ch, "CUCC", NUMBER, &o, &err), 0);
+    assert_refused(o, 404, "not_serving");
+    assert_int_equal(mnp_ch_return(e->ch, "CMCC", NUMBER, &o, &err), 0);
+    assert_int_equal(o.status, 200);
+    assert_int_equal(order(e, id).state, MNP_ORDER_RETURN_PENDING);
+    assert_int_equal(tick(e), 1);
+    assert_int_equal(order(e, id).state, MNP_ORDER_RETURNED);
+    assert_false(ported(e, op)); /* RULE §3.5: back with its range holder */
+    assert_int_equal(mnp_ch_return(e->ch, "CMCC", NUMBER, &o, &err), 0);
+    assert_refused(o, 409, "not_ported");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -417,6 +507,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_number_and_operator_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_donor_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_silence_cutover_active, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reverse_and_return, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,6 +71,24 @@ int mnp_ch_answer(mnp_ch_t *ch, const char *donor, int64_t order_id, const char 
  * NULL) counts the state changes made. */
 int mnp_ch_tick(mnp_ch_t *ch, unsigned *changed, mnp_error_t *err) MNP_WUR;
 
+/* The recipient cancels order_id on the subscriber's wish: possible until SCHEDULED (409
+ * invalid_state after); only the order's recipient (404 otherwise). */
+int mnp_ch_cancel(mnp_ch_t *ch, const char *recipient, int64_t order_id, mnp_ch_outcome_t *out,
+                  mnp_error_t *err) MNP_WUR;
+
+/* The regulator (name, for the audit record) reverses a wrong port: an ACTIVE order becomes
+ * REVERSED and the number goes back to the donor in the NPDB, announced on the feed. text says
+ * why (required). */
+int mnp_ch_reverse(mnp_ch_t *ch, const char *regulator, int64_t order_id, const char *text,
+                   mnp_ch_outcome_t *out, mnp_error_t *err) MNP_WUR;
+
+/* The operator serving a ported number reports that its subscriber closed the account: the
+ * number's ACTIVE order goes RETURN_PENDING and, at the next tick, the number returns to its
+ * range holder (RETURNED). 409 not_ported when the number was never ported, 404 when op does not
+ * serve it. */
+int mnp_ch_return(mnp_ch_t *ch, const char *op, const char *number, mnp_ch_outcome_t *out,
+                  mnp_error_t *err) MNP_WUR;
+
 /* Records that consumer (an operator code or a lookup replica) applied the feed up to seq.
  * 422 beyond_head for a seq not yet in the feed. */
 int mnp_ch_ack(mnp_ch_t *ch, const char *consumer, uint64_t seq, mnp_ch_outcome_t *out,

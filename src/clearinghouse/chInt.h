@@ -34,6 +34,11 @@ int ch_move(mnp_txn_t *txn, mnp_order_rec_t *o, mnp_order_event_t ev, mnp_actor_
 int ch_announce(mnp_txn_t *txn, const mnp_order_rec_t *o, const char *actor_name, int64_t now_ms,
                 const char *action, const char *detail_extra, mnp_error_t *err);
 
+/* Makes op serve o's number from now_ms (the range holder: the NPDB forgets the number) and
+ * announces the change on the feed; the feed seq is stored with the NPDB row. */
+int ch_npdb_change(mnp_txn_t *txn, const mnp_order_rec_t *o, const char *op, int64_t now_ms,
+                   mnp_error_t *err);
+
 /* Fills out as done with status. */
 void ch_done(mnp_ch_outcome_t *out, int status, int64_t order_id);
 

@@ -34,9 +34,12 @@ static int read_due(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
     due_t *d = arg;
     int rc = mnp_txn_order_due(txn, d->now_ms, TICK_BATCH, collect, d, err);
-    mnp_order_filter_t f = {.state = MNP_ORDER_BROADCASTING, .limit = TICK_BATCH};
-    if (rc == 0 && d->n < TICK_BATCH)
+    /* States whose next step waits on no instant: acknowledgements, a requested return. */
+    static const mnp_order_state_t waiting[] = {MNP_ORDER_BROADCASTING, MNP_ORDER_RETURN_PENDING};
+    for (size_t i = 0; rc == 0 && i < 2 && d->n < TICK_BATCH; i++) {
+        mnp_order_filter_t f = {.state = waiting[i], .limit = (unsigned)(TICK_BATCH - d->n)};
         rc = mnp_txn_order_list(txn, &f, collect, d, err);
+    }
     return rc;
 }
 
@@ -61,28 +64,11 @@ static int add_op(const mnp_operator_rec_t *op, void *arg)
  * goes out on the feed for every operator's copy. */
 static int cutover(mnp_txn_t *txn, mnp_order_rec_t *o, int64_t now_ms, mnp_error_t *err)
 {
-    char num[MNP_NUMBER_STR_SIZE];
-    mnp_number_t n = {.e164 = o->number, .national_len = MNP_NATIONAL_DIGITS};
-    mnp_buf_t b;
-    mnp_buf_init(&b, 512);
-    mnp_buf_putc(&b, '{');
-    ch_json_str(&b, "number", mnp_number_format(&n, num));
-    ch_json_str(&b, "operator", o->recipient);
-    ch_json_int(&b, "order", o->id);
-    mnp_buf_putc(&b, '}');
-    mnp_feed_event_t ev = {.at_ms = now_ms,
-                           .kind = MNP_FEED_NPDB,
-                           .order_id = o->id,
-                           .number = o->number,
-                           .body = b.data};
-    snprintf(ev.op, sizeof(ev.op), "%s", o->recipient);
+    int rc = ch_npdb_change(txn, o, o->recipient, now_ms, err);
+    if (rc != 0)
+        return rc;
     uint64_t seq = 0;
-    int rc = mnp_buf_error(&b);
-    if (rc == 0)
-        rc = mnp_txn_feed_append(txn, &ev, &seq, err);
-    mnp_buf_fini(&b);
-    if (rc == 0)
-        rc = mnp_txn_npdb_set(txn, o->number, o->recipient, now_ms, o->id, seq, err);
+    rc = mnp_txn_feed_head(txn, &seq, err);
     o->npdb_seq = (int64_t)seq;
     return rc ? rc : ch_move(txn, o, MNP_EV_CUTOVER, MNP_ACTOR_SYSTEM, "system", now_ms, NULL, err);
 }
@@ -133,6 +119,13 @@ static int step_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
         rc = ch_move(txn, &o, MNP_EV_ALL_ACKED, MNP_ACTOR_SYSTEM, "system", s->now_ms, NULL, err);
         break;
     }
+    case MNP_ORDER_RETURN_PENDING:
+        /* RULE §3.5: the number goes back to its range holder. */
+        rc = ch_npdb_change(txn, &o, o.holder, s->now_ms, err);
+        if (rc == 0)
+            rc = ch_move(txn, &o, MNP_EV_RETURN_DONE, MNP_ACTOR_SYSTEM, "system", s->now_ms, NULL,
+                         err);
+        break;
     default:
         return 0;
     }
