@@ -14,8 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "mnp/ch_api.h"
+#include "mnp/clearinghouse.h"
 #include "mnp/http.h"
 #include "mnp/secret.h"
 #include "mnp/store.h"
@@ -48,6 +51,15 @@ typedef struct mnpd {
     mnpd_config_t cfg;
     FILE *log;
     mnp_store_t *store;
+    mnp_hash_key_t key;
+    mnp_ch_t *ch;
+    mnp_ch_api_t api;
+    /* The timer thread runs the workflow's due timers once a second until stopping is set. */
+    pthread_t timer;
+    bool timer_running;
+    pthread_mutex_t timer_mu;
+    pthread_cond_t timer_cv;
+    bool stopping;
     mnp_http_router_t *router;
     mnp_http_server_t *http;
     atomic_bool ready; /* /readyz: the roles are up and not draining */
@@ -93,23 +105,54 @@ static void reopen_log(mnpd_t *d)
         close(fd);
 }
 
+#define TIMER_PERIOD_MS 1000
+
+static void *timer_main(void *arg)
+{
+    mnpd_t *d = arg;
+    pthread_mutex_lock(&d->timer_mu);
+    while (!d->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += TIMER_PERIOD_MS / 1000;
+        pthread_cond_timedwait(&d->timer_cv, &d->timer_mu, &until);
+        if (d->stopping)
+            break;
+        pthread_mutex_unlock(&d->timer_mu);
+        unsigned changed = 0;
+        mnp_error_t err = {0};
+        if (mnp_ch_tick(d->ch, &changed, &err) != 0)
+            mnp_log(MNP_LOG_ERROR, "timers failed", MNP_KV(MNP_KV_STR("error", err.msg)));
+        else if (changed > 0)
+            mnp_log(MNP_LOG_DEBUG, "timers ran", MNP_KV(MNP_KV_U64("changed", changed)));
+        pthread_mutex_lock(&d->timer_mu);
+    }
+    pthread_mutex_unlock(&d->timer_mu);
+    return NULL;
+}
+
 static int start_clearinghouse(mnpd_t *d, mnp_error_t *err)
 {
     mnp_store_config_t scfg = {.url = d->cfg.store, .create = true};
     int rc = mnp_store_open(&scfg, &d->store, err);
     if (rc != 0)
         return rc;
-    mnp_hash_key_t key;
-    rc = mnp_hash_key_load(d->cfg.key_file, true, &key, err);
-    mnp_hash_key_wipe(&key); /* loaded to prove it is there and private; the API will use it */
+    rc = mnp_hash_key_load(d->cfg.key_file, true, &d->key, err);
     if (rc != 0)
         return rc;
+    mnp_ch_config_t ccfg = {.store = d->store, .key = &d->key, .clock = mnp_clock_real()};
+    rc = mnp_ch_new(&ccfg, &d->ch);
+    if (rc != 0)
+        return mnp_error_set(err, rc, "cannot start the workflow: %s", mnp_strerror(rc));
+    d->api = (mnp_ch_api_t){.ch = d->ch, .store = d->store, .key = &d->key};
 
     rc = mnp_http_router_new(&d->router);
     if (rc == 0)
         rc = mnp_http_add_builtin_routes(d->router, NULL);
     if (rc == 0)
         rc = mnp_http_router_add(d->router, "GET", "/readyz", "readyz", readyz, d);
+    if (rc == 0)
+        rc = mnp_ch_api_routes(d->router, &d->api);
     if (rc != 0)
         return mnp_error_set(err, rc, "cannot set up the HTTP routes: %s", mnp_strerror(rc));
     mnp_http_config_t hcfg = {
@@ -125,6 +168,11 @@ static int start_clearinghouse(mnpd_t *d, mnp_error_t *err)
     char addr[MNP_INI_HOST_MAX + 16];
     snprintf(addr, sizeof(addr), d->cfg.listen.kind == MNP_INI_ADDR_IPV6 ? "[%s]:%u" : "%s:%u",
              d->cfg.listen.host, (unsigned)mnp_http_server_port(d->http));
+    pthread_mutex_init(&d->timer_mu, NULL);
+    pthread_cond_init(&d->timer_cv, NULL);
+    if (pthread_create(&d->timer, NULL, timer_main, d) != 0)
+        return mnp_error_set(err, MNP_ENOMEM, "cannot start the timer thread");
+    d->timer_running = true;
     mnp_log(MNP_LOG_INFO, "listening",
             MNP_KV(MNP_KV_STR("role", "clearinghouse"), MNP_KV_STR("addr", addr),
                    MNP_KV_STR("store", d->cfg.store)));
@@ -142,7 +190,16 @@ static void stop_all(mnpd_t *d)
         mnp_http_server_free(d->http);
     }
     mnp_http_router_free(d->router);
+    if (d->timer_running) {
+        pthread_mutex_lock(&d->timer_mu);
+        d->stopping = true;
+        pthread_cond_signal(&d->timer_cv);
+        pthread_mutex_unlock(&d->timer_mu);
+        pthread_join(d->timer, NULL);
+    }
+    mnp_ch_free(d->ch);
     mnp_store_close(d->store);
+    mnp_hash_key_wipe(&d->key);
 }
 
 /* Parses the command line; returns -1 to go on, else the exit status. */

@@ -1,0 +1,32 @@
+/*
+ * The clearinghouse's operator API (SPEC.md §7) on the HTTP server layer: versioned under /v1,
+ * JSON in and out, every request authenticated by "Authorization: Bearer KEY" against the keyed
+ * hashes of the credentials store, every refusal a problem body with a stable code. An operator
+ * acts only on orders where it is recipient or donor; the regulator reads everything and changes
+ * nothing but by reversal.
+ *
+ *   POST /v1/authcodes            donor registers a code      {number, identity, code}
+ *   POST /v1/orders               recipient submits a port    {number, identity, code, channel}
+ *   GET  /v1/orders/{id}          the order (its parties and the regulator)
+ *   POST /v1/orders/{id}/answer   donor accepts or objects    {reason?, text?}
+ *   POST /v1/orders/{id}/cancel   recipient cancels           {}
+ *   POST /v1/orders/{id}/reverse  regulator reverses          {text}
+ *   POST /v1/returns              serving operator returns    {number}
+ *   POST /v1/events/ack           a consumer acknowledges     {seq}
+ */
+#ifndef MNP_CH_API_H
+#define MNP_CH_API_H
+
+#include "mnp/clearinghouse.h"
+#include "mnp/http.h"
+
+typedef struct mnp_ch_api {
+    mnp_ch_t *ch;              /* borrowed */
+    mnp_store_t *store;        /* borrowed: credentials and reads */
+    const mnp_hash_key_t *key; /* borrowed */
+} mnp_ch_api_t;
+
+/* Adds the routes above to router; api is borrowed and must outlive every server using it. */
+int mnp_ch_api_routes(mnp_http_router_t *router, mnp_ch_api_t *api) MNP_WUR;
+
+#endif

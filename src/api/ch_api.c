@@ -1,0 +1,364 @@
+/*
+ * The clearinghouse's /v1 routes: authenticate, decode the body strictly (unknown, missing and
+ * mistyped fields are refused before anything runs), call the workflow, and turn its outcome into
+ * a JSON answer or a problem body. No rule lives here: the workflow decides, this file translates.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mnp/ch_api.h"
+#include "mnp/store_orders.h"
+
+#define BODY_MAX (16 * 1024)
+
+typedef struct caller {
+    mnp_role_t role;
+    char principal[MNP_STORE_CODE_MAX];
+} caller_t;
+
+typedef struct cred_find {
+    uint8_t hash[MNP_HASH_BYTES];
+    mnp_credential_rec_t rec;
+} cred_find_t;
+
+static int find_cred(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    cred_find_t *f = arg;
+    return mnp_txn_credential_find(txn, f->hash, &f->rec, err);
+}
+
+/* RULE §7: every request carries its operator's (or the regulator's) key; only its keyed hash is
+ * ever compared. Replies 401 and returns false when the key is missing or unknown. */
+static bool authenticate(mnp_http_request_t *req, mnp_ch_api_t *api, caller_t *c)
+{
+    const char *h = mnp_http_request_header(req, "Authorization");
+    cred_find_t f;
+    mnp_error_t err;
+    if (h == NULL || strncmp(h, "Bearer ", 7) != 0 ||
+        mnp_apikey_hash(api->key, h + 7, f.hash) != 0) {
+        mnp_http_reply_problem(req, 401, "unauthorized",
+                               "send 'Authorization: Bearer KEY' with the key mnpctl printed");
+        return false;
+    }
+    int rc = mnp_store_read(api->store, find_cred, &f, &err);
+    if (rc != 0) {
+        if (rc == MNP_ENOENT)
+            mnp_http_reply_problem(req, 401, "unauthorized", "unknown or revoked API key");
+        else
+            mnp_http_reply_problem(req, 503, "unavailable", "the store cannot be read now");
+        return false;
+    }
+    c->role = f.rec.role;
+    snprintf(c->principal, sizeof(c->principal), "%s", f.rec.principal);
+    return true;
+}
+
+/* Operators only: the regulator changes nothing (RULE §7). */
+static bool need_operator(mnp_http_request_t *req, const caller_t *c)
+{
+    if (c->role == MNP_ROLE_OPERATOR)
+        return true;
+    mnp_http_reply_problem(req, 403, "forbidden", "the regulator reads and reverses; it cannot %s",
+                           mnp_http_request_route(req));
+    return false;
+}
+
+/* Parses and decodes the body into dst; replies the problem and returns false on failure. */
+static bool decode(mnp_http_request_t *req, const mnp_json_field_t *spec, size_t n, void *dst,
+                   json_t **root)
+{
+    size_t len;
+    const char *body = mnp_http_request_body(req, &len);
+    mnp_json_problem_t p;
+    *root = NULL;
+    if (n == 0 && len == 0)
+        return true; /* a request without fields may come without a body */
+    if (mnp_json_parse(body, len, BODY_MAX, root, &p) != 0 ||
+        mnp_json_decode(*root, spec, n, dst, &p) != 0) {
+        mnp_http_reply_json_problem(req, &p);
+        json_decref(*root);
+        *root = NULL;
+        return false;
+    }
+    return true;
+}
+
+/* The workflow's outcome as the answer: a problem, or body_json (NULL: {"status":"ok"}). */
+static void reply_outcome(mnp_http_request_t *req, const mnp_ch_outcome_t *o, int rc,
+                          const mnp_error_t *err)
+{
+    if (rc != 0) {
+        mnp_http_reply_problem(req, 503, "unavailable", "%s", err->msg[0] ? err->msg : "store");
+        return;
+    }
+    if (o->status >= 400) {
+        mnp_http_reply_problem(req, o->status, o->code, "%s", o->detail);
+        return;
+    }
+    char body[64];
+    int n = o->order_id ? snprintf(body, sizeof(body), "{\"order\":%lld}", (long long)o->order_id)
+                        : snprintf(body, sizeof(body), "{\"status\":\"ok\"}");
+    mnp_http_reply_json(req, o->status, body, (size_t)n);
+}
+
+/* The {id} path parameter; replies 404 and returns 0 when it is not a positive integer. */
+static int64_t order_id_of(mnp_http_request_t *req)
+{
+    const char *s = mnp_http_request_param(req, "id");
+    char *end;
+    long long v = s ? strtoll(s, &end, 10) : 0;
+    if (s == NULL || *s == '\0' || *end != '\0' || v <= 0) {
+        mnp_http_reply_problem(req, 404, "not_found", "no such order");
+        return 0;
+    }
+    return (int64_t)v;
+}
+
+typedef struct subscriber_body {
+    const char *number, *identity, *code, *channel;
+} subscriber_body_t;
+
+static const mnp_json_field_t code_spec[] = {
+    {"number", MNP_JSON_STRING, true, 32, 0, 0, offsetof(subscriber_body_t, number)},
+    {"identity", MNP_JSON_STRING, true, 18, 0, 0, offsetof(subscriber_body_t, identity)},
+    {"code", MNP_JSON_NUMBER_STRING, true, 6, 0, 0, offsetof(subscriber_body_t, code)},
+};
+
+static const mnp_json_field_t order_spec[] = {
+    {"number", MNP_JSON_STRING, true, 32, 0, 0, offsetof(subscriber_body_t, number)},
+    {"identity", MNP_JSON_STRING, true, 18, 0, 0, offsetof(subscriber_body_t, identity)},
+    {"code", MNP_JSON_NUMBER_STRING, true, 6, 0, 0, offsetof(subscriber_body_t, code)},
+    {"channel", MNP_JSON_STRING, true, 15, 0, 0, offsetof(subscriber_body_t, channel)},
+};
+
+static void post_authcode(mnp_http_request_t *req, void *ud)
+{
+    mnp_ch_api_t *api = ud;
+    caller_t c;
+    subscriber_body_t b = {0};
+    json_t *root;
+    if (!authenticate(req, api, &c) || !need_operator(req, &c) ||
+        !decode(req, code_spec, 3, &b, &root))
+        return;
+    mnp_ch_outcome_t o;
+    mnp_error_t err = {0};
+    int rc = mnp_ch_register_code(api->ch, c.principal, b.number, b.identity, b.code, &o, &err);
+    reply_outcome(req, &o, rc, &err);
+    json_decref(root);
+}
+
+static void post_order(mnp_http_request_t *req, void *ud)
+{
+    mnp_ch_api_t *api = ud;
+    caller_t c;
+    subscriber_body_t b = {0};
+    json_t *root;
+    if (!authenticate(req, api, &c) || !need_operator(req, &c) ||
+        !decode(req, order_spec, 4, &b, &root))
+        return;
+    mnp_ch_outcome_t o;
+    mnp_error_t err = {0};
+    int rc = mnp_ch_submit(api->ch, c.principal, b.number, b.identity, b.code, b.channel, &o, &err);
+    reply_outcome(req, &o, rc, &err);
+    json_decref(root);
+}
+
+typedef struct get_job {
+    int64_t id;
+    mnp_order_rec_t o;
+} get_job_t;
+
+static int get_read(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    get_job_t *g = arg;
+    return mnp_txn_order_get(txn, g->id, &g->o, err);
+}
+
+static void get_order(mnp_http_request_t *req, void *ud)
+{
+    mnp_ch_api_t *api = ud;
+    caller_t c;
+    if (!authenticate(req, api, &c))
+        return;
+    get_job_t g = {.id = order_id_of(req)};
+    if (g.id == 0)
+        return;
+    mnp_error_t err;
+    int rc = mnp_store_read(api->store, get_read, &g, &err);
+    /* RULE §7: an operator sees only orders where it is recipient or donor. */
+    if (rc == MNP_ENOENT ||
+        (rc == 0 && c.role == MNP_ROLE_OPERATOR && strcmp(g.o.recipient, c.principal) != 0 &&
+         strcmp(g.o.donor, c.principal) != 0)) {
+        mnp_http_reply_problem(req, 404, "not_found", "no order %lld for %s", (long long)g.id,
+                               c.principal);
+        return;
+    }
+    if (rc != 0) {
+        mnp_http_reply_problem(req, 503, "unavailable", "%s", err.msg);
+        return;
+    }
+    json_t *j =
+        json_pack("{sI sI ss ss ss ss ss ss sI sI}", "order", (json_int_t)g.o.id, "number",
+                  (json_int_t)g.o.number, "state", mnp_order_state_name(g.o.state), "recipient",
+                  g.o.recipient, "donor", g.o.donor, "local_network", g.o.local_network, "reason",
+                  g.o.reason, "channel", g.o.channel, "created_ms", (json_int_t)g.o.created_ms,
+                  "updated_ms", (json_int_t)g.o.updated_ms);
+    if (j == NULL) {
+        mnp_http_reply_problem(req, 500, "internal", "cannot build the order's JSON");
+        return;
+    }
+    if (g.o.donor_deadline_ms)
+        json_object_set_new(j, "donor_deadline_ms", json_integer(g.o.donor_deadline_ms));
+    if (g.o.cutover_ms)
+        json_object_set_new(j, "cutover_ms", json_integer(g.o.cutover_ms));
+    json_object_set_new(j, "donor_silent", json_boolean(g.o.donor_silent));
+    mnp_http_reply_json_value(req, 200, j);
+    json_decref(j);
+}
+
+typedef struct answer_body {
+    const char *reason, *text;
+} answer_body_t;
+
+static const mnp_json_field_t answer_spec[] = {
+    {"reason", MNP_JSON_STRING, false, 8, 0, 0, offsetof(answer_body_t, reason)},
+    {"text", MNP_JSON_STRING, false, 255, 0, 0, offsetof(answer_body_t, text)},
+};
+
+static void post_answer(mnp_http_request_t *req, void *ud)
+{
+    mnp_ch_api_t *api = ud;
+    caller_t c;
+    answer_body_t b = {0};
+    json_t *root;
+    if (!authenticate(req, api, &c) || !need_operator(req, &c))
+        return;
+    int64_t id = order_id_of(req);
+    if (id == 0 || !decode(req, answer_spec, 2, &b, &root))
+        return;
+    mnp_ch_outcome_t o;
+    mnp_error_t err = {0};
+    int rc = mnp_ch_answer(api->ch, c.principal, id, b.reason, b.text, &o, &err);
+    reply_outcome(req, &o, rc, &err);
+    json_decref(root);
+}
+
+static void post_cancel(mnp_http_request_t *req, void *ud)
+{
+    mnp_ch_api_t *api = ud;
+    caller_t c;
+    json_t *root;
+    if (!authenticate(req, api, &c) || !need_operator(req, &c))
+        return;
+    int64_t id = order_id_of(req);
+    if (id == 0 || !decode(req, NULL, 0, NULL, &root))
+        return;
+    mnp_ch_outcome_t o;
+    mnp_error_t err = {0};
+    int rc = mnp_ch_cancel(api->ch, c.principal, id, &o, &err);
+    reply_outcome(req, &o, rc, &err);
+    json_decref(root);
+}
+
+typedef struct text_body {
+    const char *text;
+} text_body_t;
+
+static const mnp_json_field_t reverse_spec[] = {
+    {"text", MNP_JSON_STRING, true, 255, 0, 0, offsetof(text_body_t, text)},
+};
+
+static void post_reverse(mnp_http_request_t *req, void *ud)
+{
+    mnp_ch_api_t *api = ud;
+    caller_t c;
+    text_body_t b = {0};
+    json_t *root;
+    if (!authenticate(req, api, &c))
+        return;
+    if (c.role != MNP_ROLE_REGULATOR) {
+        mnp_http_reply_problem(req, 403, "forbidden", "only the regulator reverses a port");
+        return;
+    }
+    int64_t id = order_id_of(req);
+    if (id == 0 || !decode(req, reverse_spec, 1, &b, &root))
+        return;
+    mnp_ch_outcome_t o;
+    mnp_error_t err = {0};
+    int rc = mnp_ch_reverse(api->ch, c.principal, id, b.text, &o, &err);
+    reply_outcome(req, &o, rc, &err);
+    json_decref(root);
+}
+
+typedef struct number_body {
+    const char *number;
+} number_body_t;
+
+static const mnp_json_field_t return_spec[] = {
+    {"number", MNP_JSON_STRING, true, 32, 0, 0, offsetof(number_body_t, number)},
+};
+
+static void post_return(mnp_http_request_t *req, void *ud)
+{
+    mnp_ch_api_t *api = ud;
+    caller_t c;
+    number_body_t b = {0};
+    json_t *root;
+    if (!authenticate(req, api, &c) || !need_operator(req, &c) ||
+        !decode(req, return_spec, 1, &b, &root))
+        return;
+    mnp_ch_outcome_t o;
+    mnp_error_t err = {0};
+    int rc = mnp_ch_return(api->ch, c.principal, b.number, &o, &err);
+    reply_outcome(req, &o, rc, &err);
+    json_decref(root);
+}
+
+typedef struct ack_body {
+    int64_t seq;
+} ack_body_t;
+
+static const mnp_json_field_t ack_spec[] = {
+    {"seq", MNP_JSON_INTEGER, true, 0, 0, INT64_MAX, offsetof(ack_body_t, seq)},
+};
+
+static void post_ack(mnp_http_request_t *req, void *ud)
+{
+    mnp_ch_api_t *api = ud;
+    caller_t c;
+    ack_body_t b = {0};
+    json_t *root;
+    if (!authenticate(req, api, &c) || !need_operator(req, &c) ||
+        !decode(req, ack_spec, 1, &b, &root))
+        return;
+    mnp_ch_outcome_t o;
+    mnp_error_t err = {0};
+    int rc = mnp_ch_ack(api->ch, c.principal, (uint64_t)b.seq, &o, &err);
+    reply_outcome(req, &o, rc, &err);
+    json_decref(root);
+}
+
+int mnp_ch_api_routes(mnp_http_router_t *router, mnp_ch_api_t *api)
+{
+    static const struct {
+        const char *method, *pattern, *name;
+        mnp_http_handler_fn fn;
+    } routes[] = {
+        {"POST", "/v1/authcodes", "authcodes_post", post_authcode},
+        {"POST", "/v1/orders", "orders_post", post_order},
+        {"GET", "/v1/orders/{id}", "orders_get", get_order},
+        {"POST", "/v1/orders/{id}/answer", "orders_answer", post_answer},
+        {"POST", "/v1/orders/{id}/cancel", "orders_cancel", post_cancel},
+        {"POST", "/v1/orders/{id}/reverse", "orders_reverse", post_reverse},
+        {"POST", "/v1/returns", "returns_post", post_return},
+        {"POST", "/v1/events/ack", "events_ack", post_ack},
+    };
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        int rc = mnp_http_router_add(router, routes[i].method, routes[i].pattern, routes[i].name,
+                                     routes[i].fn, api);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# The clearinghouse's /v1 API end to end, with real programs: mnpctl sets up a store (operators,
+# a regulator, the demo number plan and routing numbers), mnpd serves it on an ephemeral port,
+# and plain HTTP/1.1 requests over bash's /dev/tcp register a code, submit a port, read and
+# answer it, and meet the refusals a client must be able to rely on (authentication, strict
+# bodies, other operators' orders, the regulator changing nothing). Run by ctest with MNP_BIN_DIR
+# and MNP_SOURCE_DIR.
+set -euo pipefail
+
+# shellcheck source=tests/cli/lib.bash
+source "$(dirname "$0")/lib.bash"
+mnpd="$MNP_BIN_DIR/mnpd"
+data="${MNP_SOURCE_DIR:?}/data"
+db="$tmp/ch.db"
+
+cmcc=$("$bin" operator add CMCC --name 'China Mobile' --db "$db")
+cucc=$("$bin" operator add CUCC --name 'China Unicom' --db "$db")
+ctcc=$("$bin" operator add CTCC --name 'China Telecom' --db "$db")
+"$bin" operator add CBN --name 'China Broadnet' --db "$db" >/dev/null
+miit=$("$bin" regulator add MIIT --db "$db")
+"$bin" numplan import "$data/blocks-demo.csv" --db "$db" >/dev/null
+"$bin" routing import "$data/routing-demo.csv" --db "$db" >/dev/null
+
+cat >"$tmp/ch.conf" <<CONF
+[clearinghouse]
+listen = 127.0.0.1:0
+store = sqlite:$db
+key_file = $db.key
+CONF
+mkfifo "$tmp/stderr"
+"$mnpd" --config "$tmp/ch.conf" 2>"$tmp/stderr" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+exec 4<"$tmp/stderr"
+port=""
+while IFS= read -r -t 30 -u 4 line; do
+    if [[ "$line" =~ msg=\"listening\".*addr=127\.0\.0\.1:([0-9]+) ]]; then
+        port=${BASH_REMATCH[1]}
+        break
+    fi
+done
+check_match "mnpd listening" '^[0-9]+$' "$port"
+# Keep reading its log so that it never blocks on a full pipe.
+cat <&4 >"$tmp/mnpd.log" &
+
+# http METHOD PATH KEY [BODY]: sets status and body (the response's).
+http() {
+    local req auth=""
+    [[ -n "$3" ]] && auth="Authorization: Bearer $3"$'\r\n'
+    req="$1 $2 HTTP/1.1"$'\r\n'"Host: t"$'\r\n'"Connection: close"$'\r\n'"$auth"
+    if (($# > 3)); then
+        req+="Content-Type: application/json"$'\r\n'"Content-Length: ${#4}"$'\r\n\r\n'"$4"
+    else
+        req+=$'\r\n'
+    fi
+    exec 3<>"/dev/tcp/127.0.0.1/$port"
+    printf '%s' "$req" >&3
+    local resp
+    resp=$(tr -d '\r' <&3)
+    exec 3<&-
+    status=$(head -1 <<<"$resp" | cut -d' ' -f2)
+    body=$(sed '1,/^$/d' <<<"$resp")
+}
+
+num=13007301234 # CUCC, Changsha
+id=430102199001011238
+
+http POST /v1/authcodes "" '{"number":"13007301234","identity":"430102199001011238","code":"123456"}'
+check "no key: 401" 401 "$status"
+check_match "no key: problem" '"code":"unauthorized"' "$body"
+http POST /v1/authcodes "mnp_notakeyatallnotakeyatallnotakeyatallnota" '{}'
+check "unknown key: 401" 401 "$status"
+
+http POST /v1/authcodes "$cucc" "{\"number\":\"$num\",\"identity\":\"$id\",\"code\":\"123456\"}"
+check "register code: 201" 201 "$status"
+http POST /v1/authcodes "$cucc" "{\"number\":\"$num\",\"identity\":\"$id\",\"code\":\"123456\",\"x\":1}"
+check "unknown field: 400" 400 "$status"
+check_match "unknown field: code" '"code":"unknown_field"' "$body"
+http POST /v1/authcodes "$cucc" "{\"number\":\"$num\",\"identity\":\"$id\"}"
+check_match "missing field" '"code":"missing_field"' "$body"
+http POST /v1/authcodes "$cucc" '{"number":'
+check_match "bad JSON" '"code":"bad_json"' "$body"
+http POST /v1/authcodes "$miit" "{\"number\":\"$num\",\"identity\":\"$id\",\"code\":\"123456\"}"
+check "regulator changes nothing: 403" 403 "$status"
+
+http POST /v1/orders "$cmcc" "{\"number\":\"$num\",\"identity\":\"$id\",\"code\":\"123456\",\"channel\":\"store\"}"
+check "submit: 201" 201 "$status"
+check_match "submit: order id" '^\{"order":[0-9]+\}$' "$body"
+order=$(sed -E 's/.*"order":([0-9]+).*/\1/' <<<"$body")
+http POST /v1/orders "$ctcc" "{\"number\":\"$num\",\"identity\":\"$id\",\"code\":\"123456\",\"channel\":\"store\"}"
+check "second order: 409" 409 "$status"
+check_match "second order: C04" '"code":"C04"' "$body"
+
+http GET "/v1/orders/$order" "$cmcc"
+check "recipient reads: 200" 200 "$status"
+check_match "order is pending the donor" '"state":"PENDING_DONOR"' "$body"
+http GET "/v1/orders/$order" "$ctcc"
+check "another operator: 404" 404 "$status"
+http GET "/v1/orders/$order" "$miit"
+check "regulator reads: 200" 200 "$status"
+
+http POST "/v1/orders/$order/answer" "$cucc" '{"reason":"E04","text":"unfinished contract"}'
+check "invented objection: 422" 422 "$status"
+check_match "invented objection: code" '"code":"not_an_objection"' "$body"
+http POST "/v1/orders/$order/answer" "$cmcc" '{}'
+check "recipient cannot answer: 404" 404 "$status"
+http POST "/v1/orders/$order/answer" "$cucc" '{}'
+check "donor accepts: 200" 200 "$status"
+http GET "/v1/orders/$order" "$cucc"
+check_match "accepted (or already scheduled by the timer)" '"state":"(ACCEPTED|SCHEDULED)"' "$body"
+http POST "/v1/orders/$order/reverse" "$cmcc" '{"text":"x"}'
+check "operator cannot reverse: 403" 403 "$status"
+http POST "/v1/events/ack" "$cmcc" '{"seq":1000000}'
+check "ack beyond head: 422" 422 "$status"
+http POST "/v1/events/ack" "$cmcc" '{"seq":1}'
+check "ack: 200" 200 "$status"
+
+# A clean stop (under the sanitizers this is also where leaks would fail the exit status).
+kill -TERM "$pid"
+set +e
+wait "$pid"
+status=$?
+set -e
+check "mnpd stops cleanly" 0 "$status"
+
+finish
