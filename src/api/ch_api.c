@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mnp/ch_api.h"
+#include "mnp/number.h"
 #include "mnp/store_orders.h"
 
 #define BODY_MAX (16 * 1024)
@@ -198,9 +199,11 @@ static void get_order(mnp_http_request_t *req, void *ud)
         mnp_http_reply_problem(req, 503, "unavailable", "%s", err.msg);
         return;
     }
+    char num[MNP_NUMBER_STR_SIZE];
+    mnp_number_t n = {.e164 = g.o.number, .national_len = MNP_NATIONAL_DIGITS};
     json_t *j =
-        json_pack("{sI sI ss ss ss ss ss ss sI sI}", "order", (json_int_t)g.o.id, "number",
-                  (json_int_t)g.o.number, "state", mnp_order_state_name(g.o.state), "recipient",
+        json_pack("{sI ss ss ss ss ss ss ss sI sI}", "order", (json_int_t)g.o.id, "number",
+                  mnp_number_format(&n, num), "state", mnp_order_state_name(g.o.state), "recipient",
                   g.o.recipient, "donor", g.o.donor, "local_network", g.o.local_network, "reason",
                   g.o.reason, "channel", g.o.channel, "created_ms", (json_int_t)g.o.created_ms,
                   "updated_ms", (json_int_t)g.o.updated_ms);
