@@ -498,6 +498,21 @@ static void test_reverse_and_return(void **state)
     assert_refused(o, 409, "not_ported");
 }
 
+/* RULE §3.4: the cutover hour follows from when the order was accepted, not from when the
+ * clearinghouse's timer happened to run: a tick two hours late cuts over at once. */
+static void test_late_tick_keeps_the_hour(void **state)
+{
+    env_t *e = *state;
+    int64_t id = new_order(e, "141414");
+    assert_int_equal(mnp_clock_advance(e->clock, MNP_MS_PER_MINUTE), 0);
+    assert_int_equal(answer(e, "CUCC", id, NULL, NULL).status, 200);
+    assert_int_equal(mnp_clock_advance(e->clock, 150 * MNP_MS_PER_MINUTE), 0);
+    assert_int_equal(tick(e), 2); /* scheduled for 11:00, already past: cut over now */
+    mnp_order_rec_t o = order(e, id);
+    assert_int_equal(o.cutover_ms, TEN + MNP_MS_PER_HOUR);
+    assert_int_equal(o.state, MNP_ORDER_BROADCASTING);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +523,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_donor_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_silence_cutover_active, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_late_tick_keeps_the_hour, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reverse_and_return, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -215,6 +215,8 @@ static void get_order(mnp_http_request_t *req, void *ud)
         json_object_set_new(j, "donor_deadline_ms", json_integer(g.o.donor_deadline_ms));
     if (g.o.cutover_ms)
         json_object_set_new(j, "cutover_ms", json_integer(g.o.cutover_ms));
+    if (g.o.npdb_seq)
+        json_object_set_new(j, "npdb_seq", json_integer(g.o.npdb_seq));
     json_object_set_new(j, "donor_silent", json_boolean(g.o.donor_silent));
     mnp_http_reply_json_value(req, 200, j);
     json_decref(j);

@@ -94,12 +94,13 @@ static int step_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
             return 0;
         /* RULE §5: silence counts as consent, and the silence is recorded. */
         o.donor_silent = true;
-        o.donor_answer_ms = s->now_ms;
+        o.donor_answer_ms = o.donor_deadline_ms; /* consent came when the window closed */
         rc = ch_move(txn, &o, MNP_EV_DONOR_SILENT, MNP_ACTOR_SYSTEM, "system", s->now_ms,
                      "\"silent\":true", err);
         break;
     case MNP_ORDER_ACCEPTED:
-        o.cutover_ms = mnp_cutover_at(s->now_ms, s->ch->cutover_step_ms);
+        /* RULE §3.4: the next whole hour after acceptance, however late this tick runs. */
+        o.cutover_ms = mnp_cutover_at(o.donor_answer_ms, s->ch->cutover_step_ms);
         rc = ch_move(txn, &o, MNP_EV_SCHEDULE, MNP_ACTOR_SYSTEM, "system", s->now_ms, NULL, err);
         break;
     case MNP_ORDER_SCHEDULED:

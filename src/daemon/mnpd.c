@@ -29,7 +29,7 @@
 #endif
 
 static const char usage[] =
-    "Usage: mnpd --config FILE [--check]\n"
+    "Usage: mnpd --config FILE [--check] [--test-clock START]\n"
     "\n"
     "Runs the mnp daemon with the roles its configuration file enables (this version: the\n"
     "clearinghouse). Logs go to standard error (or [mnpd] log_file) as logfmt lines.\n"
@@ -38,6 +38,9 @@ static const char usage[] =
     "  -c, --config FILE  the configuration file (INI; keys in docs/configuration.md)\n"
     "      --check        read and check the configuration, print nothing and exit 0 when\n"
     "                     it is valid (1 with the reason when not)\n"
+    "      --test-clock START  FOR TESTS ONLY: time starts at START (Unix ms, or 'now') and\n"
+    "                     moves only by POST /v1/test/clock {\"advance_ms\": N}, which also\n"
+    "                     runs the timers that came due\n"
     "  -h, --help         show this help and exit\n"
     "  -V, --version      show the version and exit\n"
     "\n"
@@ -54,6 +57,8 @@ typedef struct mnpd {
     mnp_hash_key_t key;
     mnp_ch_t *ch;
     mnp_ch_api_t api;
+    mnp_clock_t *test_clock; /* --test-clock: owned; NULL in production */
+    mnpd_test_clock_t tc;
     /* The timer thread runs the workflow's due timers once a second until stopping is set. */
     pthread_t timer;
     bool timer_running;
@@ -140,7 +145,9 @@ static int start_clearinghouse(mnpd_t *d, mnp_error_t *err)
     rc = mnp_hash_key_load(d->cfg.key_file, true, &d->key, err);
     if (rc != 0)
         return rc;
-    mnp_ch_config_t ccfg = {.store = d->store, .key = &d->key, .clock = mnp_clock_real()};
+    mnp_ch_config_t ccfg = {.store = d->store,
+                            .key = &d->key,
+                            .clock = d->test_clock ? d->test_clock : mnp_clock_real()};
     rc = mnp_ch_new(&ccfg, &d->ch);
     if (rc != 0)
         return mnp_error_set(err, rc, "cannot start the workflow: %s", mnp_strerror(rc));
@@ -153,6 +160,10 @@ static int start_clearinghouse(mnpd_t *d, mnp_error_t *err)
         rc = mnp_http_router_add(d->router, "GET", "/readyz", "readyz", readyz, d);
     if (rc == 0)
         rc = mnp_ch_api_routes(d->router, &d->api);
+    if (rc == 0 && d->test_clock != NULL) {
+        d->tc = (mnpd_test_clock_t){.clock = d->test_clock, .ch = d->ch};
+        rc = mnpd_test_clock_routes(d->router, &d->tc);
+    }
     if (rc != 0)
         return mnp_error_set(err, rc, "cannot set up the HTTP routes: %s", mnp_strerror(rc));
     mnp_http_config_t hcfg = {
@@ -199,17 +210,20 @@ static void stop_all(mnpd_t *d)
     }
     mnp_ch_free(d->ch);
     mnp_store_close(d->store);
+    mnp_clock_free(d->test_clock);
     mnp_hash_key_wipe(&d->key);
 }
 
 /* Parses the command line; returns -1 to go on, else the exit status. */
-static int parse_args(int argc, char **argv, const char **config, bool *check)
+static int parse_args(int argc, char **argv, const char **config, bool *check,
+                      const char **test_clock)
 {
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"check", no_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
+        {"test-clock", required_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -221,6 +235,9 @@ static int parse_args(int argc, char **argv, const char **config, bool *check)
             break;
         case 'k':
             *check = true;
+            break;
+        case 't':
+            *test_clock = optarg;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -247,11 +264,24 @@ static int parse_args(int argc, char **argv, const char **config, bool *check)
 
 int main(int argc, char **argv)
 {
-    const char *config = NULL;
+    const char *config = NULL, *test_clock = NULL;
     bool check = false;
-    int st = parse_args(argc, argv, &config, &check);
+    int st = parse_args(argc, argv, &config, &check, &test_clock);
     if (st >= 0)
         return st;
+    int64_t start_ms = 0;
+    if (test_clock != NULL) {
+        char *end;
+        start_ms = strcmp(test_clock, "now") == 0 ? mnp_clock_now_ms(mnp_clock_real())
+                                                  : strtoll(test_clock, &end, 10);
+        if (start_ms <= 0 || (strcmp(test_clock, "now") != 0 && *end != '\0')) {
+            fprintf(stderr,
+                    "mnpd: --test-clock takes Unix milliseconds or 'now', not '%s'\n"
+                    "Try 'mnpd --help'.\n",
+                    test_clock);
+            return 2;
+        }
+    }
 
     mnp_error_t err = {0};
     mnp_ini_t *ini = NULL;
@@ -275,7 +305,16 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (test_clock != NULL && mnp_clock_manual_new(start_ms, &d.test_clock) != 0) {
+        mnp_ini_free(ini);
+        return 1;
+    }
     rc = open_log(&d, &err);
+    if (d.test_clock != NULL)
+        mnp_log(MNP_LOG_WARN,
+                "TEST CLOCK: time moves only by POST /v1/test/clock; never run "
+                "production like this",
+                MNP_KV(MNP_KV_I64("start_ms", start_ms)));
     if (rc == 0 && mnp_crypto_init() != 0)
         rc = mnp_error_set(&err, MNP_EINTERNAL, "cannot initialise the crypto library");
     mnp_log(MNP_LOG_INFO, "starting",

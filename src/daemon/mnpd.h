@@ -8,7 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mnp/clearinghouse.h"
 #include "mnp/error.h"
+#include "mnp/http.h"
 #include "mnp/ini.h"
 #include "mnp/log.h"
 
@@ -26,6 +28,16 @@ typedef struct mnpd_config {
     uint64_t max_body_bytes;
     uint64_t http_threads; /* 0: one thread per connection */
 } mnpd_config_t;
+
+/* The test clock's state for its route: the manual clock and the workflow whose timers it runs. */
+typedef struct mnpd_test_clock {
+    mnp_clock_t *clock;
+    mnp_ch_t *ch;
+} mnpd_test_clock_t;
+
+/* Adds POST /v1/test/clock {"advance_ms": N} or {"set_ms": T}: moves the manual clock, runs the
+ * timers that came due, answers {"now_ms", "changed"}. Only for mnpd --test-clock. */
+int mnpd_test_clock_routes(mnp_http_router_t *router, mnpd_test_clock_t *tc) MNP_WUR;
 
 /* Reads and checks the whole configuration (unknown sections and keys are errors, so a typo
  * cannot silently leave a default in place). Strings point into ini, which must outlive cfg. */

@@ -28,7 +28,8 @@ store = sqlite:$db
 key_file = $db.key
 CONF
 mkfifo "$tmp/stderr"
-"$mnpd" --config "$tmp/ch.conf" 2>"$tmp/stderr" &
+# The test clock starts at 2026-11-25T10:00:00Z and moves only when the test says.
+"$mnpd" --config "$tmp/ch.conf" --test-clock 1795600800000 2>"$tmp/stderr" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 exec 4<"$tmp/stderr"
@@ -115,6 +116,42 @@ http POST "/v1/events/ack" "$cmcc" '{"seq":1000000}'
 check "ack beyond head: 422" 422 "$status"
 http POST "/v1/events/ack" "$cmcc" '{"seq":1}'
 check "ack: 200" 200 "$status"
+
+# Through the timers on the test clock: the next whole hour cuts over, every operator's copy
+# acknowledges the NPDB change, and the order is ACTIVE.
+http POST /v1/test/clock "" '{"advance_ms":3600000}'
+check "clock: 200" 200 "$status"
+check_match "clock: now the next hour" '"now_ms":1795604400000' "$body"
+http GET "/v1/orders/$order" "$cmcc"
+check_match "cut over: broadcasting" '"state":"BROADCASTING"' "$body"
+check_match "cut over at the whole hour" '"cutover_ms":1795604400000' "$body"
+seq=$(sed -E 's/.*"npdb_seq":([0-9]+).*/\1/' <<<"$body")
+check_match "the NPDB change's feed sequence" '^[0-9]+$' "$seq"
+for key in "$cmcc" "$cucc" "$ctcc"; do
+    http POST /v1/events/ack "$key" "{\"seq\":$seq}"
+    check "ack $seq: 200" 200 "$status"
+done
+http POST /v1/test/clock "" '{"advance_ms":0}'
+http GET "/v1/orders/$order" "$cmcc"
+check_match "not ACTIVE before every operator acknowledged" '"state":"BROADCASTING"' "$body"
+cbn=$("$bin" operator rotate-key CBN --db "$db")
+http POST /v1/events/ack "$cbn" "{\"seq\":$seq}"
+check "last operator acks: 200" 200 "$status"
+http POST /v1/test/clock "" '{"advance_ms":0}'
+check_match "clock: one change" '"changed":1' "$body"
+http GET "/v1/orders/$order" "$cmcc"
+check_match "ACTIVE" '"state":"ACTIVE"' "$body"
+
+# A ported subscriber leaves: the number goes back to its range holder.
+http POST /v1/returns "$cucc" "{\"number\":\"$num\"}"
+check "return by a non-serving operator: 404" 404 "$status"
+http POST /v1/returns "$cmcc" "{\"number\":\"$num\"}"
+check "return: 200" 200 "$status"
+http POST /v1/test/clock "" '{"advance_ms":0}'
+http GET "/v1/orders/$order" "$cmcc"
+check_match "RETURNED" '"state":"RETURNED"' "$body"
+http POST /v1/test/clock "" '{"set_ms":1}'
+check "the clock never goes back: 422" 422 "$status"
 
 # A clean stop (under the sanitizers this is also where leaks would fail the exit status).
 kill -TERM "$pid"
