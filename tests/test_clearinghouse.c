@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -513,6 +514,51 @@ static void test_late_tick_keeps_the_hour(void **state)
     assert_int_equal(o.state, MNP_ORDER_BROADCASTING);
 }
 
+typedef struct poll_ctx {
+    env_t *e;
+    const char *reader;
+    mnp_buf_t out;
+    uint64_t next;
+    int rc;
+} poll_ctx_t;
+
+static void *poller(void *arg)
+{
+    poll_ctx_t *p = arg;
+    mnp_error_t err;
+    p->rc = mnp_ch_events(p->e->ch, p->reader, 0, 100, 20000, &p->out, &p->next, &err);
+    return NULL;
+}
+
+/* A long poll returns as soon as a write brings something for its reader (not at its timeout),
+ * and an operator's feed leaves out other operators' orders. */
+static void test_events(void **state)
+{
+    env_t *e = *state;
+    poll_ctx_t p = {.e = e, .reader = "CMCC"};
+    mnp_buf_init(&p.out, 65536);
+    pthread_t th;
+    pthread_create(&th, NULL, poller, &p);
+    new_order(e, "151515");
+    pthread_join(th, NULL);
+    assert_int_equal(p.rc, 0);
+    assert_non_null(strstr(p.out.data, "\"state\":\"PENDING_DONOR\""));
+    assert_int_equal(p.next, 1);
+    mnp_buf_fini(&p.out);
+
+    mnp_buf_t b;
+    uint64_t next;
+    mnp_error_t err;
+    mnp_buf_init(&b, 65536);
+    assert_int_equal(mnp_ch_events(e->ch, "CTCC", 0, 100, 0, &b, &next, &err), 0);
+    assert_string_equal(b.data, "[]");
+    assert_int_equal(next, 1); /* moved past what it may not see */
+    mnp_buf_reset(&b);
+    assert_int_equal(mnp_ch_events(e->ch, NULL, 0, 100, 0, &b, &next, &err), 0);
+    assert_non_null(strstr(b.data, "\"seq\":1,"));
+    mnp_buf_fini(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +570,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_silence_cutover_active, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_late_tick_keeps_the_hour, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reverse_and_return, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mnp/buf.h"
 #include "mnp/clock.h"
 #include "mnp/error.h"
 #include "mnp/numplan.h"
@@ -88,6 +89,14 @@ int mnp_ch_reverse(mnp_ch_t *ch, const char *regulator, int64_t order_id, const 
  * serve it. */
 int mnp_ch_return(mnp_ch_t *ch, const char *op, const char *number, mnp_ch_outcome_t *out,
                   mnp_error_t *err) MNP_WUR;
+
+/* The feed after seq `after`, at most limit events, as a JSON array appended to out:
+ * [{"seq":N,"at_ms":T,"kind":"npdb"|"order","event":{...}}, ...]. reader is an operator code
+ * (it gets NPDB changes and the events of its own orders) or NULL (the regulator: everything).
+ * With wait_ms > 0 and nothing new, waits that long for a write (long poll). *next_after is the
+ * seq to ask after next time. */
+int mnp_ch_events(mnp_ch_t *ch, const char *reader, uint64_t after, unsigned limit, int64_t wait_ms,
+                  mnp_buf_t *out, uint64_t *next_after, mnp_error_t *err) MNP_WUR;
 
 /* Records that consumer (an operator code or a lookup replica) applied the feed up to seq.
  * 422 beyond_head for a seq not yet in the feed. */

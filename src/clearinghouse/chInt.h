@@ -6,6 +6,8 @@
 #ifndef MNP_CH_INT_H
 #define MNP_CH_INT_H
 
+#include <pthread.h>
+
 #include "mnp/buf.h"
 #include "mnp/clearinghouse.h"
 #include "mnp/number.h"
@@ -19,12 +21,19 @@ struct mnp_ch {
     int64_t donor_window_ms;
     int64_t cutover_step_ms; /* 0: immediate */
     mnp_numplan_t *plan;     /* built-in network codes: number types and range holders */
+    /* Long polls of the feed wait here for any write to finish. */
+    pthread_mutex_t wake_mu;
+    pthread_cond_t wake_cv;
+    uint64_t writes; /* under wake_mu: completed writes, so a waiter knows to read again */
 };
+
+/* mnp_store_write on the workflow's store, then wakes the feed's long polls. */
+int ch_write(mnp_ch_t *ch, mnp_store_fn fn, void *arg, mnp_error_t *err);
 
 /* Moves order o (as read in txn) by event ev caused by actor: checks the state machine, sets the
  * new state and updated_ms (and closed_ms for a final state), writes it only if the stored state
- * is still o's, and appends the audit record ("order.state", with detail_extra members added to
- * {"order","from","to"}) and the feed event. MNP_EBUSY when the order moved meanwhile; MNP_EINVAL
+ * is still o's, and appends the feed event and the audit record ("order.state": the order as the
+ * feed tells it, with detail_extra members added). MNP_EBUSY when the order moved meanwhile; MNP_EINVAL
  * (err set) when the state machine refuses. *o holds the new state on success. */
 int ch_move(mnp_txn_t *txn, mnp_order_rec_t *o, mnp_order_event_t ev, mnp_actor_t actor,
             const char *actor_name, int64_t now_ms, const char *detail_extra, mnp_error_t *err);

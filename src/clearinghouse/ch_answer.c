@@ -84,5 +84,5 @@ int mnp_ch_answer(mnp_ch_t *ch, const char *donor, int64_t order_id, const char 
         }
     }
     j.now_ms = mnp_clock_now_ms(ch->clock);
-    return mnp_store_write(ch->store, answer_write, &j, err);
+    return ch_write(ch, answer_write, &j, err);
 }

@@ -99,7 +99,7 @@ int mnp_ch_cancel(mnp_ch_t *ch, const char *recipient, int64_t order_id, mnp_ch_
     close_job_t j = {.who = recipient, .order_id = order_id, .out = out};
     memset(out, 0, sizeof(*out));
     j.now_ms = mnp_clock_now_ms(ch->clock);
-    return mnp_store_write(ch->store, cancel_write, &j, err);
+    return ch_write(ch, cancel_write, &j, err);
 }
 
 static int reverse_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
@@ -131,7 +131,7 @@ int mnp_ch_reverse(mnp_ch_t *ch, const char *regulator, int64_t order_id, const 
         return 0;
     }
     j.now_ms = mnp_clock_now_ms(ch->clock);
-    return mnp_store_write(ch->store, reverse_write, &j, err);
+    return ch_write(ch, reverse_write, &j, err);
 }
 
 static int last_active(const mnp_order_rec_t *o, void *arg)
@@ -183,5 +183,5 @@ int mnp_ch_return(mnp_ch_t *ch, const char *op, const char *number, mnp_ch_outco
     }
     close_job_t j = {.who = op, .number = num.e164, .out = out};
     j.now_ms = mnp_clock_now_ms(ch->clock);
-    return mnp_store_write(ch->store, return_write, &j, err);
+    return ch_write(ch, return_write, &j, err);
 }

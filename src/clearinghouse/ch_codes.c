@@ -60,5 +60,5 @@ int mnp_ch_register_code(mnp_ch_t *ch, const char *donor, const char *number, co
         return 0;
     j.number = num.e164;
     j.now_ms = mnp_clock_now_ms(ch->clock);
-    return mnp_store_write(ch->store, reg_write, &j, err);
+    return ch_write(ch, reg_write, &j, err);
 }

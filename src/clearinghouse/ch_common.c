@@ -28,8 +28,20 @@ int mnp_ch_new(const mnp_ch_config_t *cfg, mnp_ch_t **out)
         free(ch);
         return rc;
     }
+    pthread_mutex_init(&ch->wake_mu, NULL);
+    pthread_cond_init(&ch->wake_cv, NULL);
     *out = ch;
     return 0;
+}
+
+int ch_write(mnp_ch_t *ch, mnp_store_fn fn, void *arg, mnp_error_t *err)
+{
+    int rc = mnp_store_write(ch->store, fn, arg, err);
+    pthread_mutex_lock(&ch->wake_mu);
+    ch->writes++;
+    pthread_cond_broadcast(&ch->wake_cv);
+    pthread_mutex_unlock(&ch->wake_mu);
+    return rc;
 }
 
 void mnp_ch_free(mnp_ch_t *ch)
@@ -37,6 +49,8 @@ void mnp_ch_free(mnp_ch_t *ch)
     if (ch == NULL)
         return;
     mnp_numplan_free(ch->plan);
+    pthread_mutex_destroy(&ch->wake_mu);
+    pthread_cond_destroy(&ch->wake_cv);
     free(ch);
 }
 

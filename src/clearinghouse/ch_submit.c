@@ -200,7 +200,7 @@ int mnp_ch_submit(mnp_ch_t *ch, const char *recipient, const char *number, const
     if (!info.portable) {
         ch_refuse(out, 422, "C07", "%s: a %s number", mnp_reason_text(MNP_C07_NOT_PORTABLE),
                   mnp_numplan_type_name(info.type));
-        return mnp_store_write(ch->store, refused_write, &j, err);
+        return ch_write(ch, refused_write, &j, err);
     }
-    return mnp_store_write(ch->store, submit_write, &j, err);
+    return ch_write(ch, submit_write, &j, err);
 }

@@ -152,7 +152,7 @@ int mnp_ch_tick(mnp_ch_t *ch, unsigned *changed, mnp_error_t *err)
         rc = mnp_store_read(ch->store, read_due, d, err);
         for (size_t i = 0; rc == 0 && i < d->n; i++) {
             step_t s = {.ch = ch, .id = d->ids[i], .now_ms = d->now_ms};
-            rc = mnp_store_write(ch->store, step_write, &s, err);
+            rc = ch_write(ch, step_write, &s, err);
             pass_moved += s.moved;
         }
         moved += pass_moved;
@@ -191,5 +191,5 @@ int mnp_ch_ack(mnp_ch_t *ch, const char *consumer, uint64_t seq, mnp_ch_outcome_
     ack_job_t j = {.consumer = consumer, .seq = seq, .out = out};
     memset(out, 0, sizeof(*out));
     j.now_ms = mnp_clock_now_ms(ch->clock);
-    return mnp_store_write(ch->store, ack_write, &j, err);
+    return ch_write(ch, ack_write, &j, err);
 }

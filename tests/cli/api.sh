@@ -153,6 +153,21 @@ check_match "RETURNED" '"state":"RETURNED"' "$body"
 http POST /v1/test/clock "" '{"set_ms":1}'
 check "the clock never goes back: 422" 422 "$status"
 
+# The change feed: the recipient sees its order's events and the NPDB changes; another operator
+# sees the NPDB changes only; a long poll past the head answers empty when its wait is over.
+http GET "/v1/events?after=0&limit=1000" "$cmcc"
+check "feed: 200" 200 "$status"
+check_match "feed: the order was created" '"kind":"order","event":\{"order":1,"number":"8613007301234","state":"PENDING_DONOR"' "$body"
+check_match "feed: the NPDB change" '"kind":"npdb","event":\{"number":"8613007301234","operator":"CMCC"' "$body"
+http GET "/v1/events?after=0&limit=1000" "$ctcc"
+check_match "feed: other operators get NPDB changes" '"kind":"npdb"' "$body"
+check "feed: but not others' orders" no "$(grep -q '"kind":"order"' <<<"$body" && echo yes || echo no)"
+head=$(sed -E 's/.*"next_after":([0-9]+).*/\1/' <<<"$body")
+http GET "/v1/events?after=$head&wait=1" "$ctcc"
+check "long poll: nothing new" "{\"events\":[],\"next_after\":$head}" "$body"
+http GET "/v1/events?after=x" "$ctcc"
+check "bad query: 400" 400 "$status"
+
 # A clean stop (under the sanitizers this is also where leaks would fail the exit status).
 kill -TERM "$pid"
 set +e
