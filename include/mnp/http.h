@@ -63,6 +63,15 @@ void mnp_http_router_free(mnp_http_router_t *router);
 int mnp_http_router_add(mnp_http_router_t *router, const char *method, const char *pattern,
                         const char *name, mnp_http_handler_fn fn, void *ud) MNP_WUR;
 
+/* Calls fn(method, pattern, name, arg) for every route of router in registration order (the
+ * strings are the router's, valid while it lives). Stops at the first non-zero value fn returns
+ * and returns it; 0 when fn returned 0 for every route. For documentation checks and listings;
+ * like matching, it must not run while the router is being changed. */
+int mnp_http_router_each(const mnp_http_router_t *r,
+                         int (*fn)(const char *method, const char *pattern, const char *name,
+                                   void *arg),
+                         void *arg);
+
 /* ---- server ---- */
 
 typedef struct mnp_http_config {

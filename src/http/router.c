@@ -104,6 +104,19 @@ int mnp_http_router_add(mnp_http_router_t *router, const char *method, const cha
     return 0;
 }
 
+int mnp_http_router_each(const mnp_http_router_t *r,
+                         int (*fn)(const char *method, const char *pattern, const char *name,
+                                   void *arg),
+                         void *arg)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        int rc = fn(r->routes[i].method, r->routes[i].pattern, r->routes[i].name, arg);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* Whether r's pattern matches the n path segments (starts and lengths in seg/len). */
 static bool path_matches(const http_route_t *r, const char *const *seg, const size_t *len, size_t n)
 {
