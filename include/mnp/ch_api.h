@@ -7,7 +7,9 @@
  *
  *   POST /v1/authcodes            donor registers a code      {number, identity, code}
  *   POST /v1/orders               recipient submits a port    {number, identity, code, channel}
+ *   GET  /v1/orders?state=S&after=N&limit=M   orders (an operator's own; the regulator's all)
  *   GET  /v1/orders/{id}          the order (its parties and the regulator)
+ *   GET  /v1/numbers/{number}     who serves it now, routing number, ported, history, feed seq
  *   POST /v1/orders/{id}/answer   donor accepts or objects    {reason?, text?}
  *   POST /v1/orders/{id}/cancel   recipient cancels           {}
  *   POST /v1/orders/{id}/reverse  regulator reverses          {text}

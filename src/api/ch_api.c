@@ -7,16 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mnp/ch_api.h"
+#include "ch_apiInt.h"
 #include "mnp/number.h"
 #include "mnp/store_orders.h"
 
 #define BODY_MAX (16 * 1024)
-
-typedef struct caller {
-    mnp_role_t role;
-    char principal[MNP_STORE_CODE_MAX];
-} caller_t;
 
 typedef struct cred_find {
     uint8_t hash[MNP_HASH_BYTES];
@@ -30,8 +25,8 @@ static int find_cred(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 }
 
 /* RULE §7: every request carries its operator's (or the regulator's) key; only its keyed hash is
- * ever compared. Replies 401 and returns false when the key is missing or unknown. */
-static bool authenticate(mnp_http_request_t *req, mnp_ch_api_t *api, caller_t *c)
+ * ever compared. */
+bool ch_api_authenticate(mnp_http_request_t *req, mnp_ch_api_t *api, caller_t *c)
 {
     const char *h = mnp_http_request_header(req, "Authorization");
     cred_find_t f;
@@ -139,7 +134,7 @@ static void post_authcode(mnp_http_request_t *req, void *ud)
     caller_t c;
     subscriber_body_t b = {0};
     json_t *root;
-    if (!authenticate(req, api, &c) || !need_operator(req, &c) ||
+    if (!ch_api_authenticate(req, api, &c) || !need_operator(req, &c) ||
         !decode(req, code_spec, 3, &b, &root))
         return;
     mnp_ch_outcome_t o;
@@ -155,7 +150,7 @@ static void post_order(mnp_http_request_t *req, void *ud)
     caller_t c;
     subscriber_body_t b = {0};
     json_t *root;
-    if (!authenticate(req, api, &c) || !need_operator(req, &c) ||
+    if (!ch_api_authenticate(req, api, &c) || !need_operator(req, &c) ||
         !decode(req, order_spec, 4, &b, &root))
         return;
     mnp_ch_outcome_t o;
@@ -180,7 +175,7 @@ static void get_order(mnp_http_request_t *req, void *ud)
 {
     mnp_ch_api_t *api = ud;
     caller_t c;
-    if (!authenticate(req, api, &c))
+    if (!ch_api_authenticate(req, api, &c))
         return;
     get_job_t g = {.id = order_id_of(req)};
     if (g.id == 0)
@@ -237,7 +232,7 @@ static void post_answer(mnp_http_request_t *req, void *ud)
     caller_t c;
     answer_body_t b = {0};
     json_t *root;
-    if (!authenticate(req, api, &c) || !need_operator(req, &c))
+    if (!ch_api_authenticate(req, api, &c) || !need_operator(req, &c))
         return;
     int64_t id = order_id_of(req);
     if (id == 0 || !decode(req, answer_spec, 2, &b, &root))
@@ -254,7 +249,7 @@ static void post_cancel(mnp_http_request_t *req, void *ud)
     mnp_ch_api_t *api = ud;
     caller_t c;
     json_t *root;
-    if (!authenticate(req, api, &c) || !need_operator(req, &c))
+    if (!ch_api_authenticate(req, api, &c) || !need_operator(req, &c))
         return;
     int64_t id = order_id_of(req);
     if (id == 0 || !decode(req, NULL, 0, NULL, &root))
@@ -280,7 +275,7 @@ static void post_reverse(mnp_http_request_t *req, void *ud)
     caller_t c;
     text_body_t b = {0};
     json_t *root;
-    if (!authenticate(req, api, &c))
+    if (!ch_api_authenticate(req, api, &c))
         return;
     if (c.role != MNP_ROLE_REGULATOR) {
         mnp_http_reply_problem(req, 403, "forbidden", "only the regulator reverses a port");
@@ -310,7 +305,7 @@ static void post_return(mnp_http_request_t *req, void *ud)
     caller_t c;
     number_body_t b = {0};
     json_t *root;
-    if (!authenticate(req, api, &c) || !need_operator(req, &c) ||
+    if (!ch_api_authenticate(req, api, &c) || !need_operator(req, &c) ||
         !decode(req, return_spec, 1, &b, &root))
         return;
     mnp_ch_outcome_t o;
@@ -334,7 +329,7 @@ static void post_ack(mnp_http_request_t *req, void *ud)
     caller_t c;
     ack_body_t b = {0};
     json_t *root;
-    if (!authenticate(req, api, &c) || !need_operator(req, &c) ||
+    if (!ch_api_authenticate(req, api, &c) || !need_operator(req, &c) ||
         !decode(req, ack_spec, 1, &b, &root))
         return;
     mnp_ch_outcome_t o;
@@ -348,9 +343,7 @@ static void post_ack(mnp_http_request_t *req, void *ud)
 #define EVENTS_WAIT_MAX_S 30
 #define EVENTS_BODY_MAX   (8u * 1024 * 1024)
 
-/* A query parameter as an unsigned integer within [0, max], def when absent; false (and a 400
- * reply) when it is not one. */
-static bool query_u64(mnp_http_request_t *req, const char *name, uint64_t def, uint64_t max,
+bool ch_api_query_u64(mnp_http_request_t *req, const char *name, uint64_t def, uint64_t max,
                       uint64_t *out)
 {
     const char *s = mnp_http_request_query(req, name);
@@ -374,9 +367,10 @@ static void get_events(mnp_http_request_t *req, void *ud)
     mnp_ch_api_t *api = ud;
     caller_t c;
     uint64_t after, limit, wait_s, next = 0;
-    if (!authenticate(req, api, &c) || !query_u64(req, "after", 0, UINT64_MAX, &after) ||
-        !query_u64(req, "limit", 100, EVENTS_LIMIT_MAX, &limit) ||
-        !query_u64(req, "wait", 0, EVENTS_WAIT_MAX_S, &wait_s))
+    if (!ch_api_authenticate(req, api, &c) ||
+        !ch_api_query_u64(req, "after", 0, UINT64_MAX, &after) ||
+        !ch_api_query_u64(req, "limit", 100, EVENTS_LIMIT_MAX, &limit) ||
+        !ch_api_query_u64(req, "wait", 0, EVENTS_WAIT_MAX_S, &wait_s))
         return;
     if (limit == 0)
         limit = 1;
@@ -402,6 +396,8 @@ int mnp_ch_api_routes(mnp_http_router_t *router, mnp_ch_api_t *api)
     } routes[] = {
         {"POST", "/v1/authcodes", "authcodes_post", post_authcode},
         {"POST", "/v1/orders", "orders_post", post_order},
+        {"GET", "/v1/orders", "orders_list", ch_api_list_orders},
+        {"GET", "/v1/numbers/{number}", "numbers_get", ch_api_lookup},
         {"GET", "/v1/orders/{id}", "orders_get", get_order},
         {"POST", "/v1/orders/{id}/answer", "orders_answer", post_answer},
         {"POST", "/v1/orders/{id}/cancel", "orders_cancel", post_cancel},

@@ -142,6 +142,24 @@ check_match "clock: one change" '"changed":1' "$body"
 http GET "/v1/orders/$order" "$cmcc"
 check_match "ACTIVE" '"state":"ACTIVE"' "$body"
 
+# Looking the number up: the recipient serves it now, with its routing number in Changsha.
+http GET "/v1/numbers/+86%20130%200730%201234" "$ctcc"
+check "lookup: 200" 200 "$status"
+check_match "lookup: ported to CMCC with its routing number" \
+    '"number":"8613007301234".*"operator":"CMCC".*"ported":true.*"routing_number":"1010731"' \
+    "$(tr ',' '\n' <<<"$body" | sort | tr '\n' ',')"
+check_match "lookup: history" '"history":\[\{"at_ms":1795604400000,"operator":"CMCC","order":1\}\]' "$body"
+http GET "/v1/numbers/1300730" "$ctcc"
+check "lookup of a malformed number: 400" 400 "$status"
+http GET "/v1/orders" "$cmcc"
+check_match "list: the recipient's order" '^\{"orders":\[\{"donor":"CUCC","number":"8613007301234","order":1,"recipient":"CMCC"' "$body"
+http GET "/v1/orders" "$ctcc"
+check "list: nothing for a third operator" '{"orders":[]}' "$body"
+http GET "/v1/orders?state=ACTIVE" "$miit"
+check_match "list: the regulator sees it, by state" '"state":"ACTIVE"' "$body"
+http GET "/v1/orders?state=active" "$miit"
+check "list: unknown state: 400" 400 "$status"
+
 # A ported subscriber leaves: the number goes back to its range holder.
 http POST /v1/returns "$cucc" "{\"number\":\"$num\"}"
 check "return by a non-serving operator: 404" 404 "$status"
@@ -150,6 +168,8 @@ check "return: 200" 200 "$status"
 http POST /v1/test/clock "" '{"advance_ms":0}'
 http GET "/v1/orders/$order" "$cmcc"
 check_match "RETURNED" '"state":"RETURNED"' "$body"
+http GET "/v1/numbers/$num" "$ctcc"
+check_match "back with its range holder" '"operator":"CUCC","ported":false' "$body"
 http POST /v1/test/clock "" '{"set_ms":1}'
 check "the clock never goes back: 422" 422 "$status"
 

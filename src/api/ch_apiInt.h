@@ -1,0 +1,27 @@
+/*
+ * Private to the API area: who is calling, and the helpers the route files share.
+ */
+#ifndef MNP_CH_API_INT_H
+#define MNP_CH_API_INT_H
+
+#include "mnp/ch_api.h"
+
+typedef struct caller {
+    mnp_role_t role;
+    char principal[MNP_STORE_CODE_MAX];
+} caller_t;
+
+/* RULE §7: identifies the caller by the keyed hash of its Bearer key; replies 401 (or 503) and
+ * returns false when it cannot. */
+bool ch_api_authenticate(mnp_http_request_t *req, mnp_ch_api_t *api, caller_t *c);
+
+/* A query parameter as an unsigned integer within [0, max], def when absent; false (and a 400
+ * bad_query reply) when it is not one. */
+bool ch_api_query_u64(mnp_http_request_t *req, const char *name, uint64_t def, uint64_t max,
+                      uint64_t *out);
+
+/* GET /v1/orders and GET /v1/numbers/{number} (ch_api_read.c). */
+void ch_api_list_orders(mnp_http_request_t *req, void *ud);
+void ch_api_lookup(mnp_http_request_t *req, void *ud);
+
+#endif

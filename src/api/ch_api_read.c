@@ -1,0 +1,161 @@
+/*
+ * The clearinghouse's read-only routes: listing orders (each operator its own, the regulator all)
+ * and looking a number up with its history (SPEC.md §6: current operator, routing number,
+ * whether it is ported, and the feed sequence the answer reflects).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ch_apiInt.h"
+#include "mnp/number.h"
+#include "mnp/store_feed.h"
+#include "mnp/store_npdb.h"
+#include "mnp/store_numplan.h"
+#include "mnp/store_orders.h"
+
+#define LIST_LIMIT_MAX 1000
+
+typedef struct list_job {
+    mnp_order_filter_t f;
+    json_t *arr;
+} list_job_t;
+
+static int add_order(const mnp_order_rec_t *o, void *arg)
+{
+    list_job_t *j = arg;
+    char num[MNP_NUMBER_STR_SIZE];
+    mnp_number_t n = {.e164 = o->number, .national_len = MNP_NATIONAL_DIGITS};
+    json_array_append_new(j->arr,
+                          json_pack("{sI ss ss ss ss sI}", "order", (json_int_t)o->id, "number",
+                                    mnp_number_format(&n, num), "state",
+                                    mnp_order_state_name(o->state), "recipient", o->recipient,
+                                    "donor", o->donor, "updated_ms", (json_int_t)o->updated_ms));
+    return 0;
+}
+
+static int list_read(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    list_job_t *j = arg;
+    return mnp_txn_order_list(txn, &j->f, add_order, j, err);
+}
+
+void ch_api_list_orders(mnp_http_request_t *req, void *ud)
+{
+    mnp_ch_api_t *api = ud;
+    caller_t c;
+    uint64_t after, limit;
+    if (!ch_api_authenticate(req, api, &c) ||
+        !ch_api_query_u64(req, "after", 0, INT64_MAX, &after) ||
+        !ch_api_query_u64(req, "limit", 100, LIST_LIMIT_MAX, &limit))
+        return;
+    list_job_t j = {.f = {.after_id = (int64_t)after, .limit = limit ? (unsigned)limit : 1}};
+    /* RULE §7: an operator lists only orders where it is recipient or donor. */
+    if (c.role == MNP_ROLE_OPERATOR)
+        j.f.operator_code = c.principal;
+    const char *state = mnp_http_request_query(req, "state");
+    if (state != NULL && (j.f.state = mnp_order_state_parse(state)) == 0) {
+        mnp_http_reply_problem(req, 400, "bad_query", "state: not a state name");
+        return;
+    }
+    j.arr = json_array();
+    mnp_error_t err = {0};
+    if (mnp_store_read(api->store, list_read, &j, &err) != 0) {
+        mnp_http_reply_problem(req, 503, "unavailable", "%s", err.msg);
+    } else {
+        json_t *root = json_pack("{so}", "orders", j.arr);
+        mnp_http_reply_json_value(req, 200, root);
+        json_decref(root);
+        return;
+    }
+    json_decref(j.arr);
+}
+
+typedef struct lookup_job {
+    mnp_number_t num;
+    char holder[MNP_STORE_CODE_MAX];
+    char serving[MNP_STORE_CODE_MAX];
+    char local_network[MNP_LOCAL_NETWORK_MAX];
+    char routing[MNP_ROUTING_NUMBER_MAX];
+    bool known, ported;
+    uint64_t seq;
+    json_t *history;
+} lookup_job_t;
+
+static int add_change(const mnp_npdb_change_t *ch, void *arg)
+{
+    lookup_job_t *j = arg;
+    json_array_append_new(j->history,
+                          json_pack("{ss sI sI}", "operator", ch->op, "at_ms",
+                                    (json_int_t)ch->at_ms, "order", (json_int_t)ch->order_id));
+    return 0;
+}
+
+static int lookup_read(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    lookup_job_t *j = arg;
+    mnp_block_rec_t blk;
+    uint32_t block = (uint32_t)(mnp_number_national(&j->num) / 10000);
+    int rc = mnp_txn_feed_head(txn, &j->seq, err);
+    if (rc != 0)
+        return rc;
+    rc = mnp_txn_block_get(txn, block, &blk, err);
+    if (rc == MNP_ENOENT)
+        return 0;
+    if (rc != 0)
+        return rc;
+    j->known = true;
+    snprintf(j->holder, sizeof(j->holder), "%s", blk.holder);
+    snprintf(j->local_network, sizeof(j->local_network), "%s", blk.local_network);
+    mnp_npdb_rec_t cur;
+    rc = mnp_txn_npdb_get(txn, j->num.e164, &cur, err);
+    if (rc != 0 && rc != MNP_ENOENT)
+        return rc;
+    j->ported = rc == 0;
+    snprintf(j->serving, sizeof(j->serving), "%s", j->ported ? cur.op : blk.holder);
+    mnp_routing_entry_t route;
+    rc = mnp_txn_routing_get(txn, j->serving, j->local_network, &route, err);
+    if (rc == 0)
+        snprintf(j->routing, sizeof(j->routing), "%s", route.routing_number);
+    else if (rc != MNP_ENOENT)
+        return rc;
+    mnp_error_clear(err);
+    return mnp_txn_npdb_history(txn, j->num.e164, add_change, j, err);
+}
+
+void ch_api_lookup(mnp_http_request_t *req, void *ud)
+{
+    mnp_ch_api_t *api = ud;
+    caller_t c;
+    if (!ch_api_authenticate(req, api, &c))
+        return;
+    const char *s = mnp_http_request_param(req, "number");
+    lookup_job_t j = {0};
+    mnp_number_reason_t why;
+    if (s == NULL || mnp_number_parse(s, strlen(s), &j.num, &why) != 0) {
+        mnp_http_reply_problem(req, 400, "bad_number", "number: %s",
+                               s ? mnp_number_reason_str(why) : "missing");
+        return;
+    }
+    j.history = json_array();
+    mnp_error_t err = {0};
+    if (mnp_store_read(api->store, lookup_read, &j, &err) != 0) {
+        json_decref(j.history);
+        mnp_http_reply_problem(req, 503, "unavailable", "%s", err.msg);
+        return;
+    }
+    if (!j.known) {
+        json_decref(j.history);
+        mnp_http_reply_problem(req, 404, "not_in_plan", "the number is not in the number plan");
+        return;
+    }
+    char num[MNP_NUMBER_STR_SIZE];
+    json_t *root =
+        json_pack("{ss ss sb ss ss sI so}", "number", mnp_number_format(&j.num, num), "operator",
+                  j.serving, "ported", j.ported, "holder", j.holder, "local_network",
+                  j.local_network, "seq", (json_int_t)j.seq, "history", j.history);
+    if (j.routing[0])
+        json_object_set_new(root, "routing_number", json_string(j.routing));
+    mnp_http_reply_json_value(req, 200, root);
+    json_decref(root);
+}
