@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ch_apiInt.h"
 #include "mnp/number.h"
@@ -158,4 +160,65 @@ void ch_api_lookup(mnp_http_request_t *req, void *ud)
         json_object_set_new(root, "routing_number", json_string(j.routing));
     mnp_http_reply_json_value(req, 200, root);
     json_decref(root);
+}
+
+/* The largest snapshot this route sends from memory: about 200 million ported numbers. */
+#define SNAPSHOT_MAX_BYTES (512u * 1024 * 1024)
+
+/* Reads the whole file at path into a new buffer (*out, caller frees). */
+static int slurp(const char *path, char **out, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    struct stat st;
+    if (fp == NULL || fstat(fileno(fp), &st) != 0 || (uint64_t)st.st_size > SNAPSHOT_MAX_BYTES) {
+        if (fp)
+            fclose(fp);
+        return MNP_EIO;
+    }
+    *len = (size_t)st.st_size;
+    *out = malloc(*len ? *len : 1);
+    int rc = (*out != NULL && fread(*out, 1, *len, fp) == *len) ? 0 : MNP_EIO;
+    fclose(fp);
+    if (rc != 0) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+void ch_api_snapshot(mnp_http_request_t *req, void *ud)
+{
+    mnp_ch_api_t *api = ud;
+    caller_t c;
+    if (!ch_api_authenticate(req, api, &c))
+        return;
+    const char *tmpdir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/mnp-snapshot-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        mnp_http_reply_problem(req, 503, "unavailable", "no room for a snapshot file");
+        return;
+    }
+    close(fd);
+    uint64_t seq = 0;
+    mnp_error_t err = {0};
+    char *data = NULL;
+    size_t len = 0;
+    int rc = mnp_store_npdb_snapshot(api->store, path, mnp_clock_now_ms(mnp_clock_real()), &seq,
+                                     NULL, &err);
+    if (rc == 0)
+        rc = slurp(path, &data, &len);
+    unlink(path);
+    if (rc != 0) {
+        mnp_http_reply_problem(req, 503, "unavailable", "snapshot: %s",
+                               err.msg[0] ? err.msg : mnp_strerror(rc));
+        return;
+    }
+    char seq_text[24];
+    snprintf(seq_text, sizeof(seq_text), "%llu", (unsigned long long)seq);
+    /* The snapshot carries its seq in its header too; the header saves a client parsing it. */
+    mnp_http_add_header(req, "X-MNP-Seq", seq_text);
+    mnp_http_reply(req, 200, "application/vnd.mnp.npdb", data, len);
+    free(data);
 }

@@ -13,7 +13,7 @@
 #include "mnp/http.h"
 
 /* Largest buffered (non-streaming) response body. */
-#define HTTP_RESPONSE_MAX (16u * 1024 * 1024)
+#define HTTP_RESPONSE_MAX (1024u * 1024 * 1024) /* a full NPDB snapshot fits; grown on demand */
 
 typedef struct http_route {
     char *method;

@@ -160,6 +160,25 @@ check_match "list: the regulator sees it, by state" '"state":"ACTIVE"' "$body"
 http GET "/v1/orders?state=active" "$miit"
 check "list: unknown state: 400" 400 "$status"
 
+# The NPDB snapshot, in the index format, opens with mnpctl and answers like the API.
+snap="$tmp/snap.npdb"
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /v1/npdb/snapshot HTTP/1.1\r\nHost: t\r\nConnection: close\r\nAuthorization: Bearer %s\r\n\r\n' "$ctcc" >&3
+# Headers end at the first empty line; the rest is the file.
+IFS= read -r status_line <&3
+while IFS= read -r hline <&3 && [[ "$hline" != $'\r' ]]; do
+    [[ "$hline" =~ ^X-MNP-Seq:\ ([0-9]+) ]] && snap_seq=${BASH_REMATCH[1]}
+done
+cat <&3 >"$snap"
+exec 3<&-
+check_match "snapshot: 200" '^HTTP/1\.1 200 ' "$status_line"
+check_match "snapshot: its seq in a header" '^[0-9]+$' "${snap_seq:-}"
+"$bin" npdb stats --db "$snap" --verify >"$tmp/snapstats"
+check_match "snapshot: one ported number, checksum ok" $'entries +1\n.*checksum +ok' \
+    "$(grep -E '^(entries|checksum)' "$tmp/snapstats")"
+check "snapshot: the number is CMCC's" "8613007301234 CMCC ported" \
+    "$("$bin" npdb lookup --db "$snap" 13007301234)"
+
 # A ported subscriber leaves: the number goes back to its range holder.
 http POST /v1/returns "$cucc" "{\"number\":\"$num\"}"
 check "return by a non-serving operator: 404" 404 "$status"
