@@ -93,6 +93,10 @@ typedef int (*mnp_order_each_fn)(const mnp_order_rec_t *o, void *arg);
 int mnp_txn_order_list(mnp_txn_t *txn, const mnp_order_filter_t *f, mnp_order_each_fn fn, void *arg,
                        mnp_error_t *err) MNP_WUR;
 
+/* counts[state] = the number of orders in each state (index 0 unused). */
+int mnp_txn_order_count_by_state(mnp_txn_t *txn, uint64_t counts[MNP_ORDER_STATE_COUNT],
+                                 mnp_error_t *err) MNP_WUR;
+
 /* Calls fn for at most limit (1 .. MNP_ORDER_LIST_MAX) orders whose timer has come at now_ms:
  * PENDING_DONOR with donor_deadline_ms <= now_ms, SCHEDULED with cutover_ms <= now_ms, and every
  * ACCEPTED order (it waits to be scheduled; its instant is updated_ms). Oldest instant first,

@@ -58,6 +58,7 @@ typedef struct mnpd {
     mnp_ch_t *ch;
     mnp_ch_api_t api;
     mnp_clock_t *test_clock; /* --test-clock: owned; NULL in production */
+    mnpd_metrics_t metrics;
     mnpd_test_clock_t tc;
     /* The timer thread runs the workflow's due timers once a second until stopping is set. */
     pthread_t timer;
@@ -126,6 +127,7 @@ static void *timer_main(void *arg)
         pthread_mutex_unlock(&d->timer_mu);
         unsigned changed = 0;
         mnp_error_t err = {0};
+        mnpd_metrics_update(&d->metrics, d->store);
         if (mnp_ch_tick(d->ch, &changed, &err) != 0)
             mnp_log(MNP_LOG_ERROR, "timers failed", MNP_KV(MNP_KV_STR("error", err.msg)));
         else if (changed > 0)
@@ -160,8 +162,11 @@ static int start_clearinghouse(mnpd_t *d, mnp_error_t *err)
         rc = mnp_http_router_add(d->router, "GET", "/readyz", "readyz", readyz, d);
     if (rc == 0)
         rc = mnp_ch_api_routes(d->router, &d->api);
+    if (rc == 0)
+        rc = mnpd_metrics_init(&d->metrics);
     if (rc == 0 && d->test_clock != NULL) {
-        d->tc = (mnpd_test_clock_t){.clock = d->test_clock, .ch = d->ch};
+        d->tc = (mnpd_test_clock_t){
+            .clock = d->test_clock, .ch = d->ch, .metrics = &d->metrics, .store = d->store};
         rc = mnpd_test_clock_routes(d->router, &d->tc);
     }
     if (rc != 0)

@@ -13,6 +13,8 @@
 #include "mnp/http.h"
 #include "mnp/ini.h"
 #include "mnp/log.h"
+#include "mnp/metrics.h"
+#include "mnp/store.h"
 
 typedef struct mnpd_config {
     /* [mnpd] */
@@ -33,11 +35,26 @@ typedef struct mnpd_config {
 typedef struct mnpd_test_clock {
     mnp_clock_t *clock;
     mnp_ch_t *ch;
+    struct mnpd_metrics *metrics; /* refreshed after the timers, so tests read them at once */
+    mnp_store_t *store;
 } mnpd_test_clock_t;
 
 /* Adds POST /v1/test/clock {"advance_ms": N} or {"set_ms": T}: moves the manual clock, runs the
  * timers that came due, answers {"now_ms", "changed"}. Only for mnpd --test-clock. */
 int mnpd_test_clock_routes(mnp_http_router_t *router, mnpd_test_clock_t *tc) MNP_WUR;
+
+/* The clearinghouse's figures in /metrics (ch_metrics.c). */
+struct mnpd_metrics {
+    mnp_metric_t *orders, *feed_seq, *writes, *commits, *commit_us;
+    mnp_store_stats_t last; /* the store's totals at the last update */
+};
+typedef struct mnpd_metrics mnpd_metrics_t;
+
+/* Registers the metrics in the default registry. */
+int mnpd_metrics_init(mnpd_metrics_t *m) MNP_WUR;
+
+/* Refreshes them from the store (called once a second by the timer thread). */
+void mnpd_metrics_update(mnpd_metrics_t *m, mnp_store_t *store);
 
 /* Reads and checks the whole configuration (unknown sections and keys are errors, so a typo
  * cannot silently leave a default in place). Strings point into ini, which must outlive cfg. */

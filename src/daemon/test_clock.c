@@ -48,6 +48,7 @@ static void post_clock(mnp_http_request_t *req, void *ud)
         mnp_http_reply_problem(req, 503, "unavailable", "timers: %s", err.msg);
         return;
     }
+    mnpd_metrics_update(tc->metrics, tc->store);
     char out[96];
     int n = snprintf(out, sizeof(out), "{\"now_ms\":%lld,\"changed\":%u}",
                      (long long)mnp_clock_now_ms(tc->clock), changed);

@@ -30,6 +30,7 @@ enum {
     ORDER_LIST_NUMBER,
     ORDER_LIST_OPERATOR,
     ORDER_DUE,
+    ORDER_COUNT_BY_STATE,
 };
 
 #define ORDER_COLS                                                                                 \
@@ -374,4 +375,23 @@ int mnp_txn_order_due(mnp_txn_t *txn, int64_t now_ms, size_t limit, mnp_order_ea
     sqlite3_bind_int64(st, 1, now_ms);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
     return each_row(c, st, fn, arg, "reading due port orders", err);
+}
+
+int mnp_txn_order_count_by_state(mnp_txn_t *txn, uint64_t counts[MNP_ORDER_STATE_COUNT],
+                                 mnp_error_t *err)
+{
+    store_conn_t *c = sqlite_conn(txn);
+    sqlite3_stmt *st = sqlite_stmt(c, ORDER_COUNT_BY_STATE,
+                                   "SELECT state, count(*) FROM orders GROUP BY state", err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    memset(counts, 0, sizeof(uint64_t) * MNP_ORDER_STATE_COUNT);
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        int state = sqlite3_column_int(st, 0);
+        if (state > 0 && state < MNP_ORDER_STATE_COUNT)
+            counts[state] = (uint64_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    return s == SQLITE_DONE ? 0 : sqlite_fail(c, "counting orders", err);
 }

@@ -189,6 +189,9 @@ http GET "/v1/orders/$order" "$cmcc"
 check_match "RETURNED" '"state":"RETURNED"' "$body"
 http GET "/v1/numbers/$num" "$ctcc"
 check_match "back with its range holder" '"operator":"CUCC","ported":false' "$body"
+http GET /metrics ""
+check_match "metrics: orders by state" 'mnp_orders\{state="RETURNED"\} 1' "$body"
+check_match "metrics: the store's group commits" 'mnp_store_commits_total [1-9]' "$body"
 http POST /v1/test/clock "" '{"set_ms":1}'
 check "the clock never goes back: 422" 422 "$status"
 

@@ -1,0 +1,64 @@
+/*
+ * The clearinghouse's own figures in /metrics, refreshed by the timer thread once a second:
+ * orders by state, the feed's head, and the store's writes, commits and time spent committing
+ * (group commit at work: writes per commit is the ratio of the two counters).
+ */
+#include "mnp/order.h"
+#include "mnp/store_feed.h"
+#include "mnp/store_orders.h"
+#include "mnpd.h"
+
+typedef struct read_job {
+    uint64_t counts[MNP_ORDER_STATE_COUNT];
+    uint64_t seq;
+} read_job_t;
+
+static int read_figures(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    read_job_t *j = arg;
+    int rc = mnp_txn_order_count_by_state(txn, j->counts, err);
+    return rc ? rc : mnp_txn_feed_head(txn, &j->seq, err);
+}
+
+int mnpd_metrics_init(mnpd_metrics_t *m)
+{
+    static const char *const state_label[] = {"state"};
+    int rc =
+        mnp_metrics_gauge(NULL, "mnp_orders", "Port orders by state.", state_label, 1, &m->orders);
+    if (rc == 0)
+        rc = mnp_metrics_gauge(NULL, "mnp_feed_seq", "The change feed's last sequence number.",
+                               NULL, 0, &m->feed_seq);
+    if (rc == 0)
+        rc = mnp_metrics_counter(NULL, "mnp_store_writes_total",
+                                 "Durable writes (group commit members) run by the store.", NULL, 0,
+                                 &m->writes);
+    if (rc == 0)
+        rc = mnp_metrics_counter(NULL, "mnp_store_commits_total",
+                                 "Group transactions committed (one fsync each).", NULL, 0,
+                                 &m->commits);
+    if (rc == 0)
+        rc = mnp_metrics_counter(NULL, "mnp_store_commit_microseconds_total",
+                                 "Time spent in group transactions, fsync included.", NULL, 0,
+                                 &m->commit_us);
+    return rc;
+}
+
+void mnpd_metrics_update(mnpd_metrics_t *m, mnp_store_t *store)
+{
+    read_job_t j = {0};
+    mnp_error_t err;
+    if (mnp_store_read(store, read_figures, &j, &err) == 0) {
+        for (int s = 1; s < MNP_ORDER_STATE_COUNT; s++) {
+            const char *v[] = {mnp_order_state_name((mnp_order_state_t)s)};
+            mnp_metrics_set(m->orders, v, (double)j.counts[s]);
+        }
+        mnp_metrics_set(m->feed_seq, NULL, (double)j.seq);
+    }
+    mnp_store_stats_t st;
+    mnp_store_stats(store, &st);
+    /* The store keeps totals; counters move by what happened since the last update. */
+    mnp_metrics_add(m->writes, NULL, st.writes - m->last.writes);
+    mnp_metrics_add(m->commits, NULL, st.commits - m->last.commits);
+    mnp_metrics_add(m->commit_us, NULL, (st.commit_ns_total - m->last.commit_ns_total) / 1000);
+    m->last = st;
+}
