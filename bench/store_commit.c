@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "fsync_probe.h"
 #include "mnp/clock.h"
 #include "mnp/store.h"
 #include "mnp/store_audit.h"
@@ -26,32 +27,6 @@
 static int64_t now_ns(void)
 {
     return mnp_clock_mono_ns(mnp_clock_real());
-}
-
-/* Single-writer baseline: write 64 bytes, fdatasync, repeat for `seconds`. */
-static double fsync_rate(const char *dir, double seconds)
-{
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/fsync-probe", dir);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
-    if (fd < 0) {
-        fprintf(stderr, "store_commit: %s: %s\n", path, strerror(errno));
-        exit(1);
-    }
-    char rec[64];
-    memset(rec, 'x', sizeof(rec));
-    uint64_t n = 0;
-    int64_t start = now_ns(), end = start + (int64_t)(seconds * 1e9), t;
-    while ((t = now_ns()) < end) {
-        if (write(fd, rec, sizeof(rec)) != (ssize_t)sizeof(rec) || fdatasync(fd) != 0) {
-            fprintf(stderr, "store_commit: fsync probe: %s\n", strerror(errno));
-            exit(1);
-        }
-        n++;
-    }
-    close(fd);
-    unlink(path);
-    return (double)n / ((double)(t - start) / 1e9);
 }
 
 typedef struct run {
@@ -120,7 +95,7 @@ int main(int argc, char **argv)
         }
     }
 
-    double base = fsync_rate(dir, (double)seconds);
+    double base = fsync_probe_rate(dir, (double)seconds);
 
     char path[4096];
     snprintf(path, sizeof(path), "%s/store-commit-bench.db", dir);
