@@ -19,6 +19,7 @@ typedef struct write_req {
     mnp_error_t *err;
     int rc;
     bool done;
+    pthread_cond_t cv; /* signalled when done: only this caller wakes, not every waiting one */
     struct write_req *next;
 } write_req_t;
 
@@ -31,7 +32,6 @@ struct mnp_store {
     pthread_t writer_thread;
     pthread_mutex_t mu;
     pthread_cond_t work_cv; /* requests queued, or stopping */
-    pthread_cond_t done_cv; /* a group finished */
     write_req_t *head, *tail;
     bool stopping;
     mnp_store_stats_t stats;
@@ -117,9 +117,12 @@ static void run_group(mnp_store_t *s, write_req_t *group)
     s->stats.commit_ns_total += (uint64_t)(t1 - t0);
     if (n > s->stats.largest_group)
         s->stats.largest_group = n;
-    for (write_req_t *r = group; r != NULL; r = r->next)
+    /* Take next before signalling: a woken caller returns and its request is gone. */
+    for (write_req_t *r = group, *next; r != NULL; r = next) {
+        next = r->next;
         r->done = true;
-    pthread_cond_broadcast(&s->done_cv);
+        pthread_cond_signal(&r->cv);
+    }
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -183,14 +186,12 @@ int mnp_store_open(const mnp_store_config_t *cfg, mnp_store_t **out, mnp_error_t
     }
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->work_cv, NULL);
-    pthread_cond_init(&s->done_cv, NULL);
     pthread_mutex_init(&s->rmu, NULL);
     pthread_cond_init(&s->rcv, NULL);
     if (pthread_create(&s->writer_thread, NULL, writer_main, s) != 0) {
         rc = mnp_error_set(err, MNP_ENOMEM, "store: cannot start the writer thread");
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->work_cv);
-        pthread_cond_destroy(&s->done_cv);
         pthread_mutex_destroy(&s->rmu);
         pthread_cond_destroy(&s->rcv);
         goto fail;
@@ -216,7 +217,6 @@ void mnp_store_close(mnp_store_t *s)
     close_conns(s);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->work_cv);
-    pthread_cond_destroy(&s->done_cv);
     pthread_mutex_destroy(&s->rmu);
     pthread_cond_destroy(&s->rcv);
     free(s);
@@ -225,9 +225,11 @@ void mnp_store_close(mnp_store_t *s)
 int mnp_store_write(mnp_store_t *s, mnp_store_fn fn, void *arg, mnp_error_t *err)
 {
     write_req_t r = {.fn = fn, .arg = arg, .err = err};
+    pthread_cond_init(&r.cv, NULL);
     pthread_mutex_lock(&s->mu);
     if (s->stopping) {
         pthread_mutex_unlock(&s->mu);
+        pthread_cond_destroy(&r.cv);
         return mnp_error_set(err, MNP_EBUSY, "store: closing, write refused");
     }
     if (s->tail != NULL)
@@ -237,8 +239,9 @@ int mnp_store_write(mnp_store_t *s, mnp_store_fn fn, void *arg, mnp_error_t *err
     s->tail = &r;
     pthread_cond_signal(&s->work_cv);
     while (!r.done)
-        pthread_cond_wait(&s->done_cv, &s->mu);
+        pthread_cond_wait(&r.cv, &s->mu);
     pthread_mutex_unlock(&s->mu);
+    pthread_cond_destroy(&r.cv);
     return r.rc;
 }
 
