@@ -14,6 +14,7 @@
  *   POST /v1/orders/{id}/cancel   recipient cancels           {}
  *   POST /v1/orders/{id}/reverse  regulator reverses          {text}
  *   POST /v1/returns              serving operator returns    {number}
+ *   GET  /v1/audit?after=N&limit=M   the hash-chained audit log (regulator only)
  *   GET  /v1/npdb/snapshot        the whole NPDB (docs/npdb-format.md), seq in X-MNP-Seq
  *   GET  /v1/events?after=N&limit=M&wait=S   the change feed after N (long poll up to S s)
  *   POST /v1/events/ack           a consumer acknowledges     {seq}

@@ -399,6 +399,7 @@ int mnp_ch_api_routes(mnp_http_router_t *router, mnp_ch_api_t *api)
         {"GET", "/v1/orders", "orders_list", ch_api_list_orders},
         {"GET", "/v1/numbers/{number}", "numbers_get", ch_api_lookup},
         {"GET", "/v1/npdb/snapshot", "npdb_snapshot", ch_api_snapshot},
+        {"GET", "/v1/audit", "audit_get", ch_api_audit},
         {"GET", "/v1/orders/{id}", "orders_get", get_order},
         {"POST", "/v1/orders/{id}/answer", "orders_answer", post_answer},
         {"POST", "/v1/orders/{id}/cancel", "orders_cancel", post_cancel},

@@ -11,6 +11,7 @@
 
 #include "ch_apiInt.h"
 #include "mnp/number.h"
+#include "mnp/store_audit.h"
 #include "mnp/store_feed.h"
 #include "mnp/store_npdb.h"
 #include "mnp/store_numplan.h"
@@ -221,4 +222,62 @@ void ch_api_snapshot(mnp_http_request_t *req, void *ud)
     mnp_http_add_header(req, "X-MNP-Seq", seq_text);
     mnp_http_reply(req, 200, "application/vnd.mnp.npdb", data, len);
     free(data);
+}
+
+typedef struct audit_job {
+    uint64_t after;
+    unsigned limit;
+    json_t *arr;
+    uint64_t last;
+} audit_job_t;
+
+static int add_record(const mnp_audit_record_t *r, void *arg)
+{
+    audit_job_t *j = arg;
+    char hash[MNP_HASH_HEX_SIZE];
+    json_t *detail = r->detail && r->detail[0] ? json_loads(r->detail, 0, NULL) : NULL;
+    if (detail == NULL) /* kept as text when it is not JSON (it always is when mnp wrote it) */
+        detail = json_string(r->detail ? r->detail : "");
+    if (mnp_hex_encode(r->hash, sizeof(r->hash), hash, sizeof(hash)) != 0)
+        hash[0] = '\0';
+    json_array_append_new(j->arr,
+                          json_pack("{sI sI ss ss ss so ss}", "seq", (json_int_t)r->seq, "at_ms",
+                                    (json_int_t)r->at_ms, "actor", r->actor, "action", r->action,
+                                    "subject", r->subject, "detail", detail, "hash", hash));
+    j->last = r->seq;
+    return 0;
+}
+
+static int audit_read(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    audit_job_t *j = arg;
+    return mnp_txn_audit_each(txn, j->after, j->limit, add_record, j, NULL, err);
+}
+
+void ch_api_audit(mnp_http_request_t *req, void *ud)
+{
+    mnp_ch_api_t *api = ud;
+    caller_t c;
+    uint64_t after, limit;
+    if (!ch_api_authenticate(req, api, &c))
+        return;
+    /* SPEC §8: the audit log is the regulator's to read. */
+    if (c.role != MNP_ROLE_REGULATOR) {
+        mnp_http_reply_problem(req, 403, "forbidden", "the audit log is the regulator's to read");
+        return;
+    }
+    if (!ch_api_query_u64(req, "after", 0, INT64_MAX, &after) ||
+        !ch_api_query_u64(req, "limit", 100, LIST_LIMIT_MAX, &limit))
+        return;
+    audit_job_t j = {.after = after, .limit = limit ? (unsigned)limit : 1, .last = after};
+    j.arr = json_array();
+    mnp_error_t err = {0};
+    if (mnp_store_read(api->store, audit_read, &j, &err) != 0) {
+        json_decref(j.arr);
+        mnp_http_reply_problem(req, 503, "unavailable", "%s", err.msg);
+        return;
+    }
+    json_t *root = json_pack("{so sI}", "records", j.arr, "next_after", (json_int_t)j.last);
+    mnp_http_reply_json_value(req, 200, root);
+    json_decref(root);
 }

@@ -192,6 +192,12 @@ check_match "back with its range holder" '"operator":"CUCC","ported":false' "$bo
 http GET /metrics ""
 check_match "metrics: orders by state" 'mnp_orders\{state="RETURNED"\} 1' "$body"
 check_match "metrics: the store's group commits" 'mnp_store_commits_total [1-9]' "$body"
+http GET "/v1/audit?limit=1000" "$cmcc"
+check "audit log: operators may not read it" 403 "$status"
+http GET "/v1/audit?limit=1000" "$miit"
+check "audit log: the regulator reads it" 200 "$status"
+check_match "audit log: the refusal by C04 is recorded" '"action":"order.refused".*"code":"C04"' "$body"
+check_match "audit log: hash-chained records" '"hash":"[0-9a-f]{64}"' "$body"
 http POST /v1/test/clock "" '{"set_ms":1}'
 check "the clock never goes back: 422" 422 "$status"
 
