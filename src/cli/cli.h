@@ -55,6 +55,11 @@ int cli_fail(const char *fmt, ...) MNP_PRINTF(1, 2);
  * CLI_EXIT_FAIL. */
 int cli_fail_error(int rc, const mnp_error_t *err);
 
+/* The start every command group shares (argv[0] is the group's name): no subcommand is a usage
+ * error ("no GROUP command given"), --help or -h prints help. Returns -1 when argv[1] names a
+ * subcommand to run, else the exit status to return. */
+int cli_group_start(const char *group, const char *help, int argc, char **argv);
+
 /* Resets getopt_long so that a command can parse its own argv from the start. */
 void cli_getopt_reset(void);
 

@@ -163,12 +163,9 @@ static int audit_tail(audit_opts_t *o)
 int cli_cmd_audit(int argc, char **argv)
 {
     audit_opts_t o = {0};
-    if (argc < 2)
-        return cli_usage_error("audit", "no audit command given");
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(audit_help, stdout);
-        return CLI_EXIT_OK;
-    }
+    int start = cli_group_start("audit", audit_help, argc, argv);
+    if (start >= 0)
+        return start;
     const char *sub = argv[1];
     bool verify = strcmp(sub, "verify") == 0, tail = strcmp(sub, "tail") == 0;
     if (!verify && !tail)

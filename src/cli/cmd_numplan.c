@@ -194,12 +194,9 @@ static int numplan_show(const char *text, const char *db)
 
 int cli_cmd_numplan(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        if (argc < 2)
-            return cli_usage_error("numplan", "no numplan command given");
-        fputs(numplan_help, stdout);
-        return CLI_EXIT_OK;
-    }
+    int start = cli_group_start("numplan", numplan_help, argc, argv);
+    if (start >= 0)
+        return start;
     const char *sub = argv[1];
     bool import = strcmp(sub, "import") == 0;
     if (!import && strcmp(sub, "show") != 0)
@@ -258,12 +255,9 @@ static int routing_read(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 
 int cli_cmd_routing(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        if (argc < 2)
-            return cli_usage_error("routing", "no routing command given");
-        fputs(routing_help, stdout);
-        return CLI_EXIT_OK;
-    }
+    int start = cli_group_start("routing", routing_help, argc, argv);
+    if (start >= 0)
+        return start;
     const char *sub = argv[1];
     bool import = strcmp(sub, "import") == 0;
     if (!import && strcmp(sub, "list") != 0)

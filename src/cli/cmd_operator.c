@@ -235,12 +235,9 @@ static int operator_list(const admin_opts_t *o)
 int cli_cmd_operator(int argc, char **argv)
 {
     admin_opts_t o = {0};
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        if (argc < 2)
-            return cli_usage_error("operator", "no operator command given");
-        fputs(operator_help, stdout);
-        return CLI_EXIT_OK;
-    }
+    int start = cli_group_start("operator", operator_help, argc, argv);
+    if (start >= 0)
+        return start;
     const char *sub = argv[1];
     char cmd[32];
     snprintf(cmd, sizeof(cmd), "operator %s", sub);
@@ -278,12 +275,9 @@ int cli_cmd_operator(int argc, char **argv)
 int cli_cmd_regulator(int argc, char **argv)
 {
     admin_opts_t o = {0};
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        if (argc < 2)
-            return cli_usage_error("regulator", "no regulator command given");
-        fputs(regulator_help, stdout);
-        return CLI_EXIT_OK;
-    }
+    int start = cli_group_start("regulator", regulator_help, argc, argv);
+    if (start >= 0)
+        return start;
     if (strcmp(argv[1], "add") != 0)
         return cli_usage_error("regulator", "unknown regulator command '%s'", argv[1]);
     int st = parse_opts("regulator add", regulator_help, argc - 1, argv + 1, &o);

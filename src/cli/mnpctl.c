@@ -83,6 +83,17 @@ int cli_fail_error(int rc, const mnp_error_t *err)
     return cli_fail("%s", mnp_strerror(rc));
 }
 
+int cli_group_start(const char *group, const char *help, int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage_error(group, "no %s command given", group);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(help, stdout);
+        return CLI_EXIT_OK;
+    }
+    return -1;
+}
+
 void cli_getopt_reset(void)
 {
     /* glibc: 0 (not 1) also resets the scanning state left by a previous parse. */
