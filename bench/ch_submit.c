@@ -12,8 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "args.h"
-#include "fsync_probe.h"
+#include "durable_bench.h"
 #include "mnp/clearinghouse.h"
 #include "mnp/routing.h"
 #include "mnp/store_numplan.h"
@@ -32,26 +31,21 @@ typedef struct run {
     atomic_size_t nlat;
 } run_t;
 
-static int64_t now_ns(void)
-{
-    return mnp_clock_mono_ns(mnp_clock_real());
-}
-
 static void *client(void *arg)
 {
     run_t *r = arg;
-    while (now_ns() < r->end_ns) {
+    while (durable_now_ns() < r->end_ns) {
         uint64_t n = atomic_fetch_add(&r->next, 1);
         char num[16];
         snprintf(num, sizeof(num), "%u%04u", r->blocks[(n / 10000) % r->nblocks],
                  (unsigned)(n % 10000));
         mnp_ch_outcome_t o;
         mnp_error_t err;
-        int64_t t0 = now_ns();
+        int64_t t0 = durable_now_ns();
         int rc = mnp_ch_register_code(r->ch, "CUCC", num, IDENTITY, "123456", &o, &err);
         if (rc == 0 && o.status < 400)
             rc = mnp_ch_submit(r->ch, "CMCC", num, IDENTITY, "123456", "store", &o, &err);
-        int64_t t1 = now_ns();
+        int64_t t1 = durable_now_ns();
         if (rc != 0)
             atomic_fetch_add(&r->failed, 1);
         else if (o.status >= 400)
@@ -94,39 +88,24 @@ static int setup_store(mnp_txn_t *txn, void *arg, mnp_error_t *err)
     return rc;
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
 int main(int argc, char **argv)
 {
-    uint64_t clients = 64, seconds = 5;
-    const char *dir = ".", *src = MNP_SOURCE_DIR;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--clients") == 0 && i + 1 < argc) {
-            if (!args_count(argv[++i], &clients) || clients == 0 || clients > 4096)
-                goto usage;
-        } else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
-            if (!args_count(argv[++i], &seconds) || seconds == 0 || seconds > 600)
-                goto usage;
-        } else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
-            dir = argv[++i];
-        } else if (strcmp(argv[i], "--help") == 0) {
-            printf("usage: ch_submit [--clients C] [--seconds S] [--dir DIR]\n"
-                   "Durable port submissions per second through the workflow from C clients\n"
-                   "(default 64) on the disk of DIR (default .), next to its fdatasync rate.\n");
-            return 0;
-        } else {
-            goto usage;
-        }
-    }
+    durable_args_t args;
+    int exit_st = durable_args_parse(
+        argc, argv, "ch_submit",
+        "Durable port submissions per second through the workflow from C clients\n"
+        "(default 64) on the disk of DIR (default .), next to its fdatasync rate.",
+        &args);
+    if (exit_st >= 0)
+        return exit_st;
+    uint64_t clients = args.clients, seconds = args.seconds;
+    const char *dir = args.dir;
+    const char *src = MNP_SOURCE_DIR;
     double base = fsync_probe_rate(dir, (double)seconds);
 
     char db[4096];
     snprintf(db, sizeof(db), "%s/ch-submit-bench.db", dir);
-    unlink(db);
+    durable_remove_db(db); /* a stale one from an interrupted run */
     mnp_store_config_t scfg = {.url = db, .create = true};
     mnp_store_t *store;
     mnp_error_t err;
@@ -161,27 +140,21 @@ int main(int argc, char **argv)
 
     r.lat = malloc(LAT_MAX * sizeof(int64_t));
     pthread_t *th = calloc(clients, sizeof(pthread_t));
-    int64_t start = now_ns();
+    int64_t start = durable_now_ns();
     r.end_ns = start + (int64_t)seconds * 1000000000;
     for (uint64_t i = 0; i < clients; i++)
         pthread_create(&th[i], NULL, client, &r);
     for (uint64_t i = 0; i < clients; i++)
         pthread_join(th[i], NULL);
-    double elapsed = (double)(now_ns() - start) / 1e9;
+    double elapsed = (double)(durable_now_ns() - start) / 1e9;
     mnp_store_stats_t st;
     mnp_store_stats(store, &st);
     mnp_ch_free(r.ch);
     mnp_store_close(store);
     mnp_hash_key_wipe(&key);
-    char aux[4200];
-    snprintf(aux, sizeof(aux), "%s-wal", db);
-    unlink(aux);
-    snprintf(aux, sizeof(aux), "%s-shm", db);
-    unlink(aux);
-    unlink(db);
+    durable_remove_db(db);
 
     size_t n = atomic_load(&r.nlat) < LAT_MAX ? atomic_load(&r.nlat) : LAT_MAX;
-    qsort(r.lat, n, sizeof(int64_t), cmp_i64);
     double rate = (double)atomic_load(&r.done) / elapsed;
     printf("single-writer fdatasync rate: %.0f/s (%s)\n", base, dir);
     printf("port submissions, %llu clients: %.0f/s durable (%llu accepted, %llu refused, %llu "
@@ -190,15 +163,9 @@ int main(int argc, char **argv)
            (unsigned long long)atomic_load(&r.refused), (unsigned long long)atomic_load(&r.failed),
            (unsigned long long)st.writes, (unsigned long long)st.commits,
            st.commits ? (double)st.writes / (double)st.commits : 0.0);
-    if (n > 0)
-        printf("submission latency (code + order): p50 %.2f ms, p99 %.2f ms\n", r.lat[n / 2] / 1e6,
-               r.lat[n * 99 / 100] / 1e6);
+    durable_print_latency("submission latency (code + order)", r.lat, n);
     printf("ratio: %.1fx the single-writer fsync rate\n", rate / base);
     free(r.lat);
     free(th);
     return 0;
-
-usage:
-    fprintf(stderr, "usage: ch_submit [--clients C] [--seconds S] [--dir DIR]\n");
-    return 2;
 }

@@ -16,18 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "args.h"
-#include "fsync_probe.h"
+#include "durable_bench.h"
 #include "mnp/clock.h"
 #include "mnp/store.h"
 #include "mnp/store_audit.h"
 
 #define LAT_MAX 2000000 /* latencies kept per run */
-
-static int64_t now_ns(void)
-{
-    return mnp_clock_mono_ns(mnp_clock_real());
-}
 
 typedef struct run {
     mnp_store_t *store;
@@ -49,10 +43,10 @@ static void *client(void *arg)
 {
     run_t *r = arg;
     mnp_error_t err;
-    while (now_ns() < r->end_ns) {
-        int64_t t0 = now_ns();
+    while (durable_now_ns() < r->end_ns) {
+        int64_t t0 = durable_now_ns();
         int rc = mnp_store_write(r->store, append, NULL, &err);
-        int64_t t1 = now_ns();
+        int64_t t1 = durable_now_ns();
         if (rc != 0) {
             atomic_fetch_add(&r->failed, 1);
             continue;
@@ -65,41 +59,24 @@ static void *client(void *arg)
     return NULL;
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
 int main(int argc, char **argv)
 {
-    uint64_t clients = 64, seconds = 5;
-    const char *dir = ".";
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--clients") == 0 && i + 1 < argc) {
-            if (!args_count(argv[++i], &clients) || clients == 0 || clients > 4096)
-                goto usage;
-        } else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
-            if (!args_count(argv[++i], &seconds) || seconds == 0 || seconds > 600)
-                goto usage;
-        } else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
-            dir = argv[++i];
-        } else if (strcmp(argv[i], "--help") == 0) {
-            printf("usage: store_commit [--clients C] [--seconds S] [--dir DIR]\n"
-                   "Measures the single-writer fdatasync rate and durable mnp_store_write rate\n"
-                   "from C concurrent clients (default 64) on the disk of DIR (default .), S\n"
-                   "seconds each (default 5), and prints their ratio.\n");
-            return 0;
-        } else {
-            goto usage;
-        }
-    }
-
+    durable_args_t args;
+    int exit_st = durable_args_parse(
+        argc, argv, "store_commit",
+        "Measures the single-writer fdatasync rate and durable mnp_store_write rate from C\n"
+        "concurrent clients (default 64) on the disk of DIR (default .), S seconds each\n"
+        "(default 5), and prints their ratio.",
+        &args);
+    if (exit_st >= 0)
+        return exit_st;
+    uint64_t clients = args.clients, seconds = args.seconds;
+    const char *dir = args.dir;
     double base = fsync_probe_rate(dir, (double)seconds);
 
     char path[4096];
     snprintf(path, sizeof(path), "%s/store-commit-bench.db", dir);
-    unlink(path);
+    durable_remove_db(path); /* a stale one from an interrupted run */
     mnp_store_config_t cfg = {.url = path, .create = true};
     mnp_error_t err;
     run_t r = {0};
@@ -109,25 +86,19 @@ int main(int argc, char **argv)
     }
     r.lat = malloc(LAT_MAX * sizeof(int64_t));
     pthread_t *th = calloc(clients, sizeof(pthread_t));
-    int64_t start = now_ns();
+    int64_t start = durable_now_ns();
     r.end_ns = start + (int64_t)seconds * 1000000000;
     for (uint64_t i = 0; i < clients; i++)
         pthread_create(&th[i], NULL, client, &r);
     for (uint64_t i = 0; i < clients; i++)
         pthread_join(th[i], NULL);
-    double elapsed = (double)(now_ns() - start) / 1e9;
+    double elapsed = (double)(durable_now_ns() - start) / 1e9;
     mnp_store_stats_t st;
     mnp_store_stats(r.store, &st);
     mnp_store_close(r.store);
-    char wal[4200];
-    snprintf(wal, sizeof(wal), "%s-wal", path);
-    unlink(wal);
-    snprintf(wal, sizeof(wal), "%s-shm", path);
-    unlink(wal);
-    unlink(path);
+    durable_remove_db(path);
 
     size_t n = atomic_load(&r.nlat) < LAT_MAX ? atomic_load(&r.nlat) : LAT_MAX;
-    qsort(r.lat, n, sizeof(int64_t), cmp_i64);
     double rate = (double)atomic_load(&r.done) / elapsed;
     printf("single-writer fdatasync rate: %.0f/s (%s)\n", base, dir);
     printf("store writes, %llu clients:  %.0f/s durable (%llu writes, %llu failed, %llu commits, "
@@ -136,15 +107,9 @@ int main(int argc, char **argv)
            (unsigned long long)atomic_load(&r.failed), (unsigned long long)st.commits,
            st.commits ? (double)st.writes / (double)st.commits : 0.0,
            (unsigned long long)st.largest_group);
-    if (n > 0)
-        printf("write latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", r.lat[n / 2] / 1e6,
-               r.lat[n * 99 / 100] / 1e6, r.lat[n - 1] / 1e6);
+    durable_print_latency("write latency", r.lat, n);
     printf("ratio: %.1fx the single-writer fsync rate\n", rate / base);
     free(r.lat);
     free(th);
     return 0;
-
-usage:
-    fprintf(stderr, "usage: store_commit [--clients C] [--seconds S] [--dir DIR]\n");
-    return 2;
 }
