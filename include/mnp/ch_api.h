@@ -29,6 +29,7 @@ typedef struct mnp_ch_api {
     mnp_ch_t *ch;              /* borrowed */
     mnp_store_t *store;        /* borrowed: credentials and reads */
     const mnp_hash_key_t *key; /* borrowed */
+    const mnp_clock_t *clock;  /* borrowed: the workflow's clock, for times in answers and files */
 } mnp_ch_api_t;
 
 /* Adds the routes above to router; api is borrowed and must outlive every server using it. */

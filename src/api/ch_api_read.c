@@ -206,8 +206,8 @@ void ch_api_snapshot(mnp_http_request_t *req, void *ud)
     mnp_error_t err = {0};
     char *data = NULL;
     size_t len = 0;
-    int rc = mnp_store_npdb_snapshot(api->store, path, mnp_clock_now_ms(mnp_clock_real()), &seq,
-                                     NULL, &err);
+    int rc =
+        mnp_store_npdb_snapshot(api->store, path, mnp_clock_now_ms(api->clock), &seq, NULL, &err);
     if (rc == 0)
         rc = slurp(path, &data, &len);
     unlink(path);

@@ -153,7 +153,7 @@ static int start_clearinghouse(mnpd_t *d, mnp_error_t *err)
     rc = mnp_ch_new(&ccfg, &d->ch);
     if (rc != 0)
         return mnp_error_set(err, rc, "cannot start the workflow: %s", mnp_strerror(rc));
-    d->api = (mnp_ch_api_t){.ch = d->ch, .store = d->store, .key = &d->key};
+    d->api = (mnp_ch_api_t){.ch = d->ch, .store = d->store, .key = &d->key, .clock = ccfg.clock};
 
     rc = mnp_http_router_new(&d->router);
     if (rc == 0)

@@ -176,6 +176,8 @@ check_match "snapshot: its seq in a header" '^[0-9]+$' "${snap_seq:-}"
 "$bin" npdb stats --db "$snap" --verify >"$tmp/snapstats"
 check_match "snapshot: one ported number, checksum ok" $'entries +1\n.*checksum +ok' \
     "$(grep -E '^(entries|checksum)' "$tmp/snapstats")"
+check_match "snapshot: made at the daemon's (test) clock time" 'created +2026-11-25T11:00:00\.000Z' \
+    "$(cat "$tmp/snapstats")"
 check "snapshot: the number is CMCC's" "8613007301234 CMCC ported" \
     "$("$bin" npdb lookup --db "$snap" 13007301234)"
 
