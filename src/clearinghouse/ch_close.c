@@ -41,6 +41,9 @@ int ch_npdb_change(mnp_txn_t *txn, const mnp_order_rec_t *o, const char *op, int
     int rc = mnp_buf_error(&b);
     if (rc == 0)
         rc = mnp_txn_feed_append(txn, &ev, &seq, err);
+    /* Its own audit record, so that the NPDB is provably a replay of the audit log. */
+    if (rc == 0)
+        rc = ch_audit(txn, now_ms, "system", "npdb.change", o->number, b.data, err);
     mnp_buf_fini(&b);
     if (rc != 0)
         return rc;

@@ -9,59 +9,10 @@ set -euo pipefail
 
 # shellcheck source=tests/cli/lib.bash
 source "$(dirname "$0")/lib.bash"
-mnpd="$MNP_BIN_DIR/mnpd"
-data="${MNP_SOURCE_DIR:?}/data"
-db="$tmp/ch.db"
-
-cmcc=$("$bin" operator add CMCC --name 'China Mobile' --db "$db")
-cucc=$("$bin" operator add CUCC --name 'China Unicom' --db "$db")
-ctcc=$("$bin" operator add CTCC --name 'China Telecom' --db "$db")
-"$bin" operator add CBN --name 'China Broadnet' --db "$db" >/dev/null
-miit=$("$bin" regulator add MIIT --db "$db")
-"$bin" numplan import "$data/blocks-demo.csv" --db "$db" >/dev/null
-"$bin" routing import "$data/routing-demo.csv" --db "$db" >/dev/null
-
-cat >"$tmp/ch.conf" <<CONF
-[clearinghouse]
-listen = 127.0.0.1:0
-store = sqlite:$db
-key_file = $db.key
-CONF
-mkfifo "$tmp/stderr"
-# The test clock starts at 2026-11-25T10:00:00Z and moves only when the test says.
-"$mnpd" --config "$tmp/ch.conf" --test-clock 1795600800000 2>"$tmp/stderr" &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
-exec 4<"$tmp/stderr"
-port=""
-while IFS= read -r -t 30 -u 4 line; do
-    if [[ "$line" =~ msg=\"listening\".*addr=127\.0\.0\.1:([0-9]+) ]]; then
-        port=${BASH_REMATCH[1]}
-        break
-    fi
-done
-check_match "mnpd listening" '^[0-9]+$' "$port"
-# Keep reading its log so that it never blocks on a full pipe.
-cat <&4 >"$tmp/mnpd.log" &
-
-# http METHOD PATH KEY [BODY]: sets status and body (the response's).
-http() {
-    local req auth=""
-    [[ -n "$3" ]] && auth="Authorization: Bearer $3"$'\r\n'
-    req="$1 $2 HTTP/1.1"$'\r\n'"Host: t"$'\r\n'"Connection: close"$'\r\n'"$auth"
-    if (($# > 3)); then
-        req+="Content-Type: application/json"$'\r\n'"Content-Length: ${#4}"$'\r\n\r\n'"$4"
-    else
-        req+=$'\r\n'
-    fi
-    exec 3<>"/dev/tcp/127.0.0.1/$port"
-    printf '%s' "$req" >&3
-    local resp
-    resp=$(tr -d '\r' <&3)
-    exec 3<&-
-    status=$(head -1 <<<"$resp" | cut -d' ' -f2)
-    body=$(sed '1,/^$/d' <<<"$resp")
-}
+# shellcheck source=tests/cli/mnpd.bash
+source "$(dirname "$0")/mnpd.bash"
+mnpd_setup
+mnpd_start
 
 num=13007301234 # CUCC, Changsha
 id=430102199001011238
@@ -134,7 +85,6 @@ done
 http POST /v1/test/clock "" '{"advance_ms":0}'
 http GET "/v1/orders/$order" "$cmcc"
 check_match "not ACTIVE before every operator acknowledged" '"state":"BROADCASTING"' "$body"
-cbn=$("$bin" operator rotate-key CBN --db "$db")
 http POST /v1/events/ack "$cbn" "{\"seq\":$seq}"
 check "last operator acks: 200" 200 "$status"
 http POST /v1/test/clock "" '{"advance_ms":0}'
@@ -218,12 +168,5 @@ check "long poll: nothing new" "{\"events\":[],\"next_after\":$head}" "$body"
 http GET "/v1/events?after=x" "$ctcc"
 check "bad query: 400" 400 "$status"
 
-# A clean stop (under the sanitizers this is also where leaks would fail the exit status).
-kill -TERM "$pid"
-set +e
-wait "$pid"
-status=$?
-set -e
-check "mnpd stops cleanly" 0 "$status"
-
+mnpd_stop
 finish
