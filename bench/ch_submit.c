@@ -163,6 +163,10 @@ int main(int argc, char **argv)
            (unsigned long long)atomic_load(&r.refused), (unsigned long long)atomic_load(&r.failed),
            (unsigned long long)st.writes, (unsigned long long)st.commits,
            st.commits ? (double)st.writes / (double)st.commits : 0.0);
+    printf("writer: %.1f us per write, %.1f us per commit in the final commit\n",
+           st.writes ? (double)(st.commit_ns_total - st.sync_ns_total) / 1e3 / (double)st.writes
+                     : 0.0,
+           st.commits ? (double)st.sync_ns_total / 1e3 / (double)st.commits : 0.0);
     durable_print_latency("submission latency (code + order)", r.lat, n);
     printf("ratio: %.1fx the single-writer fsync rate\n", rate / base);
     free(r.lat);

@@ -526,7 +526,7 @@ static void *poller(void *arg)
 {
     poll_ctx_t *p = arg;
     mnp_error_t err;
-    p->rc = mnp_ch_events(p->e->ch, p->reader, 0, 100, 20000, &p->out, &p->next, &err);
+    p->rc = mnp_ch_events(p->e->ch, p->reader, 0, 100, 20000, NULL, &p->out, &p->next, &err);
     return NULL;
 }
 
@@ -550,11 +550,11 @@ static void test_events(void **state)
     uint64_t next;
     mnp_error_t err;
     mnp_buf_init(&b, 65536);
-    assert_int_equal(mnp_ch_events(e->ch, "CTCC", 0, 100, 0, &b, &next, &err), 0);
+    assert_int_equal(mnp_ch_events(e->ch, "CTCC", 0, 100, 0, NULL, &b, &next, &err), 0);
     assert_string_equal(b.data, "[]");
     assert_int_equal(next, 1); /* moved past what it may not see */
     mnp_buf_reset(&b);
-    assert_int_equal(mnp_ch_events(e->ch, NULL, 0, 100, 0, &b, &next, &err), 0);
+    assert_int_equal(mnp_ch_events(e->ch, NULL, 0, 100, 0, NULL, &b, &next, &err), 0);
     assert_non_null(strstr(b.data, "\"seq\":1,"));
     mnp_buf_fini(&b);
 }

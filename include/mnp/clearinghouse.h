@@ -93,10 +93,15 @@ int mnp_ch_return(mnp_ch_t *ch, const char *op, const char *number, mnp_ch_outco
 /* The feed after seq `after`, at most limit events, as a JSON array appended to out:
  * [{"seq":N,"at_ms":T,"kind":"npdb"|"order","event":{...}}, ...]. reader is an operator code
  * (it gets NPDB changes and the events of its own orders) or NULL (the regulator: everything).
- * With wait_ms > 0 and nothing new, waits that long for a write (long poll). *next_after is the
- * seq to ask after next time. */
+ * With wait_ms > 0 and nothing new, waits that long for a write (long poll), or until *cancel
+ * (NULL: never) is set by mnp_ch_events_cancel. *next_after is the seq to ask after next time. */
 int mnp_ch_events(mnp_ch_t *ch, const char *reader, uint64_t after, unsigned limit, int64_t wait_ms,
-                  mnp_buf_t *out, uint64_t *next_after, mnp_error_t *err) MNP_WUR;
+                  const bool *cancel, mnp_buf_t *out, uint64_t *next_after,
+                  mnp_error_t *err) MNP_WUR;
+
+/* Sets *cancel and ends the wait of the mnp_ch_events call (from any thread) that was given
+ * it; a call that starts afterwards with it set does not wait at all. */
+void mnp_ch_events_cancel(mnp_ch_t *ch, bool *cancel);
 
 /* Records that consumer (an operator code or a lookup replica) applied the feed up to seq.
  * 422 beyond_head for a seq not yet in the feed. */

@@ -64,6 +64,7 @@ typedef struct mnp_store_stats {
     uint64_t commits;         /* group transactions committed */
     uint64_t largest_group;   /* most writes one commit carried */
     uint64_t commit_ns_total; /* time spent in group transactions (fsync included) */
+    uint64_t sync_ns_total;   /* of which in the final commit (the writes to disk and fsync) */
     uint64_t queued;          /* writes waiting for the writer right now */
 } mnp_store_stats_t;
 

@@ -339,10 +339,6 @@ static void post_ack(mnp_http_request_t *req, void *ud)
     json_decref(root);
 }
 
-#define EVENTS_LIMIT_MAX  1000
-#define EVENTS_WAIT_MAX_S 30
-#define EVENTS_BODY_MAX   (8u * 1024 * 1024)
-
 bool ch_api_query_u64(mnp_http_request_t *req, const char *name, uint64_t def, uint64_t max,
                       uint64_t *out)
 {
@@ -362,32 +358,6 @@ bool ch_api_query_u64(mnp_http_request_t *req, const char *name, uint64_t def, u
     return true;
 }
 
-static void get_events(mnp_http_request_t *req, void *ud)
-{
-    mnp_ch_api_t *api = ud;
-    caller_t c;
-    uint64_t after, limit, wait_s, next = 0;
-    if (!ch_api_authenticate(req, api, &c) ||
-        !ch_api_query_u64(req, "after", 0, UINT64_MAX, &after) ||
-        !ch_api_query_u64(req, "limit", 100, EVENTS_LIMIT_MAX, &limit) ||
-        !ch_api_query_u64(req, "wait", 0, EVENTS_WAIT_MAX_S, &wait_s))
-        return;
-    if (limit == 0)
-        limit = 1;
-    mnp_buf_t b;
-    mnp_error_t err = {0};
-    mnp_buf_init(&b, EVENTS_BODY_MAX);
-    mnp_buf_puts(&b, "{\"events\":");
-    int rc = mnp_ch_events(api->ch, c.role == MNP_ROLE_REGULATOR ? NULL : c.principal, after,
-                           (unsigned)limit, (int64_t)wait_s * 1000, &b, &next, &err);
-    mnp_buf_printf(&b, ",\"next_after\":%llu}", (unsigned long long)next);
-    if (rc != 0 || mnp_buf_error(&b) != 0)
-        mnp_http_reply_problem(req, 503, "unavailable", "%s", err.msg[0] ? err.msg : "feed");
-    else
-        mnp_http_reply_json(req, 200, b.data, b.len);
-    mnp_buf_fini(&b);
-}
-
 int mnp_ch_api_routes(mnp_http_router_t *router, mnp_ch_api_t *api)
 {
     static const struct {
@@ -405,7 +375,7 @@ int mnp_ch_api_routes(mnp_http_router_t *router, mnp_ch_api_t *api)
         {"POST", "/v1/orders/{id}/cancel", "orders_cancel", post_cancel},
         {"POST", "/v1/orders/{id}/reverse", "orders_reverse", post_reverse},
         {"POST", "/v1/returns", "returns_post", post_return},
-        {"GET", "/v1/events", "events_get", get_events},
+        {"GET", "/v1/events", "events_get", ch_api_events},
         {"POST", "/v1/events/ack", "events_ack", post_ack},
     };
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {

@@ -24,6 +24,9 @@ bool ch_api_query_u64(mnp_http_request_t *req, const char *name, uint64_t def, u
 void ch_api_list_orders(mnp_http_request_t *req, void *ud);
 void ch_api_lookup(mnp_http_request_t *req, void *ud);
 
+/* GET /v1/events: the change feed, long-polled or streamed (ch_api_events.c). */
+void ch_api_events(mnp_http_request_t *req, void *ud);
+
 /* GET /v1/audit: the audit log, for the regulator. */
 void ch_api_audit(mnp_http_request_t *req, void *ud);
 

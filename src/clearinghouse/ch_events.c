@@ -53,7 +53,7 @@ static int read_events(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 }
 
 int mnp_ch_events(mnp_ch_t *ch, const char *reader, uint64_t after, unsigned limit, int64_t wait_ms,
-                  mnp_buf_t *out, uint64_t *next_after, mnp_error_t *err)
+                  const bool *cancel, mnp_buf_t *out, uint64_t *next_after, mnp_error_t *err)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -88,13 +88,22 @@ int mnp_ch_events(mnp_ch_t *ch, const char *reader, uint64_t after, unsigned lim
 
         pthread_mutex_lock(&ch->wake_mu);
         int w = 0;
-        while (ch->writes == seen && w != ETIMEDOUT)
+        while (ch->writes == seen && w != ETIMEDOUT && (cancel == NULL || !*cancel))
             w = pthread_cond_timedwait(&ch->wake_cv, &ch->wake_mu, &until);
+        bool cancelled = cancel != NULL && *cancel;
         pthread_mutex_unlock(&ch->wake_mu);
-        if (w == ETIMEDOUT) {
+        if (w == ETIMEDOUT || cancelled) {
             mnp_buf_puts(out, "[]");
             *next_after = after;
             return 0;
         }
     }
+}
+
+void mnp_ch_events_cancel(mnp_ch_t *ch, bool *cancel)
+{
+    pthread_mutex_lock(&ch->wake_mu);
+    *cancel = true;
+    pthread_cond_broadcast(&ch->wake_cv);
+    pthread_mutex_unlock(&ch->wake_mu);
 }

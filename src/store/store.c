@@ -93,6 +93,7 @@ static void run_group(mnp_store_t *s, write_req_t *group)
         }
         failed += r->rc != 0;
     }
+    int64_t tc = mnp_clock_mono_ns(mnp_clock_real());
     if (grc == 0)
         grc = s->be->commit(s->writer, &gerr);
     else
@@ -115,6 +116,7 @@ static void run_group(mnp_store_t *s, write_req_t *group)
     s->stats.failed_writes += failed;
     s->stats.commits += grc == 0;
     s->stats.commit_ns_total += (uint64_t)(t1 - t0);
+    s->stats.sync_ns_total += (uint64_t)(t1 - tc);
     if (n > s->stats.largest_group)
         s->stats.largest_group = n;
     /* Take next before signalling: a woken caller returns and its request is gone. */

@@ -168,5 +168,41 @@ check "long poll: nothing new" "{\"events\":[],\"next_after\":$head}" "$body"
 http GET "/v1/events?after=x" "$ctcc"
 check "bad query: 400" 400 "$status"
 
+# The same feed as server-sent events: every event with its id, a heartbeat when nothing
+# happens, new events as they are written, and a resume after Last-Event-ID.
+exec 5<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /v1/events?after=0&heartbeat=1 HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\nAuthorization: Bearer %s\r\n\r\n' "$cmcc" >&5
+# sse_until REGEX: reads the stream (chunk-size lines and all) until a line matches; sets sse.
+sse_until() {
+    sse=""
+    local l
+    while IFS= read -r -t 10 -u 5 l; do
+        l=${l%$'\r'}
+        sse+="$l"$'\n'
+        [[ "$l" =~ $1 ]] && return 0
+    done
+    return 0
+}
+sse_until '^: heartbeat$'
+check_match "sse: 200 event stream" $'^HTTP/1\.1 200 .*\n.*[Cc]ontent-[Tt]ype: text/event-stream' "$sse"
+check_match "sse: the order's first event with its id" $'id: [0-9]+\nevent: order\ndata: \{"seq":[0-9]+,"at_ms":[0-9]+,"kind":"order","event":\{"order":1,' "$sse"
+check_match "sse: the NPDB change" $'event: npdb\ndata: .*"operator":"CMCC"' "$sse"
+check_match "sse: a heartbeat once the feed is quiet" $'\n: heartbeat\n' "$sse"
+sse_last=$(grep -E '^id: ' <<<"$sse" | tail -1 | cut -d' ' -f2)
+http POST /v1/authcodes "$cucc" "{\"number\":\"13007305678\",\"identity\":\"$id\",\"code\":\"654321\"}"
+http POST /v1/orders "$cmcc" "{\"number\":\"13007305678\",\"identity\":\"$id\",\"code\":\"654321\",\"channel\":\"app\"}"
+check "sse: a new order while streaming: 201" 201 "$status"
+sse_until '"number":"8613007305678"'
+check_match "sse: it arrives on the open stream" $'id: [0-9]+\nevent: order\ndata: .*"number":"8613007305678"' "$sse"
+exec 5<&-
+exec 5<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /v1/events?heartbeat=1 HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\nLast-Event-ID: %s\r\nAuthorization: Bearer %s\r\n\r\n' "$sse_last" "$cmcc" >&5
+sse_until '^: heartbeat$'
+check_match "sse: resumed after Last-Event-ID, the new order first" $'^HTTP/1\.1 200 .*\nid: [0-9]+\nevent: order\ndata: .*"number":"8613007305678"' "$(grep -v -E '^[0-9a-f]+$|^$|^: the change' <<<"$sse" | tr -d '\r')"
+check "sse: nothing before it" 0 "$(grep -c '"number":"8613007301234"' <<<"$sse" || true)"
+exec 5<&-
+http GET "/v1/events?heartbeat=99" "$cmcc"
+check "plain long poll ignores the stream's parameters: 200" 200 "$status"
+
 mnpd_stop
 finish
