@@ -514,6 +514,90 @@ static void test_late_tick_keeps_the_hour(void **state)
     assert_int_equal(o.state, MNP_ORDER_BROADCASTING);
 }
 
+typedef struct last_rec {
+    char action[MNP_AUDIT_ACTION_MAX + 1];
+    char detail[512];
+} last_rec_t;
+
+static int keep_last(const mnp_audit_record_t *r, void *arg)
+{
+    last_rec_t *l = arg;
+    snprintf(l->action, sizeof(l->action), "%s", r->action);
+    snprintf(l->detail, sizeof(l->detail), "%s", r->detail ? r->detail : "");
+    return 0;
+}
+
+static int read_last_audit(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    return mnp_txn_audit_each(txn, 0, 0, keep_last, arg, NULL, err);
+}
+
+static int keep_last_event(const mnp_feed_event_t *ev, void *arg)
+{
+    snprintf(arg, 256, "%s", ev->body);
+    return 0;
+}
+
+static int read_last_event(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    return mnp_txn_feed_each(txn, 0, 0, keep_last_event, arg, err);
+}
+
+/* RULE §5: a copy that does not acknowledge in time is retried and reported, once per timeout,
+ * and acknowledging the retry completes the broadcast. */
+static void test_unacknowledged_broadcast(void **state)
+{
+    env_t *e = *state;
+    int64_t id = new_order(e, "989898");
+    assert_int_equal(answer(e, "CUCC", id, NULL, NULL).status, 200);
+    tick(e);
+    assert_int_equal(mnp_clock_set(e->clock, order(e, id).cutover_ms), 0);
+    tick(e);
+    mnp_order_rec_t o = order(e, id);
+    assert_int_equal(o.state, MNP_ORDER_BROADCASTING);
+    const char *ops[] = {"CMCC", "CUCC", "CTCC", "XTRA"}; /* CBN is late */
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(ack(e, ops[i], (uint64_t)o.npdb_seq).status, 200);
+    uint64_t head = 0, head2 = 0;
+    mnp_error_t err;
+    assert_int_equal(mnp_store_read(e->store, feed_head, &head, &err), 0);
+    uint64_t records = audit_count(e);
+
+    assert_int_equal(mnp_clock_advance(e->clock, MNP_ACK_TIMEOUT_MS_DEFAULT - 1), 0);
+    assert_int_equal(tick(e), 0);
+    assert_int_equal(audit_count(e), records); /* not yet */
+    assert_int_equal(mnp_clock_advance(e->clock, 1), 0);
+    assert_int_equal(tick(e), 0); /* a retry is not a state change */
+    assert_int_equal(order(e, id).state, MNP_ORDER_BROADCASTING);
+    assert_int_equal(audit_count(e), records + 1);
+    last_rec_t l;
+    assert_int_equal(mnp_store_read(e->store, read_last_audit, &l, &err), 0);
+    assert_string_equal(l.action, "npdb.ack_overdue");
+    char want[256];
+    snprintf(want, sizeof(want),
+             "{\"order\":%lld,\"npdb_seq\":%lld,\"retry_seq\":%llu,\"missing\":[\"CBN\"]}",
+             (long long)id, (long long)o.npdb_seq, (unsigned long long)head + 1);
+    assert_string_equal(l.detail, want);
+    assert_int_equal(mnp_store_read(e->store, feed_head, &head2, &err), 0);
+    assert_int_equal(head2, head + 1);
+    char body[256];
+    assert_int_equal(mnp_store_read(e->store, read_last_event, body, &err), 0);
+    snprintf(
+        want, sizeof(want),
+        "{\"number\":\"8613007301234\",\"operator\":\"CMCC\",\"order\":%lld,\"retry_of\":%lld}",
+        (long long)id, (long long)o.npdb_seq);
+    assert_string_equal(body, want);
+
+    /* The next retry waits a whole timeout again. */
+    assert_int_equal(mnp_clock_advance(e->clock, MNP_ACK_TIMEOUT_MS_DEFAULT - 1), 0);
+    assert_int_equal(tick(e), 0);
+    assert_int_equal(audit_count(e), records + 1);
+    /* CBN applies the retry and acknowledges it: ACTIVE. */
+    assert_int_equal(ack(e, "CBN", head2).status, 200);
+    assert_int_equal(tick(e), 1);
+    assert_int_equal(order(e, id).state, MNP_ORDER_ACTIVE);
+}
+
 typedef struct poll_ctx {
     env_t *e;
     const char *reader;
@@ -571,6 +655,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_late_tick_keeps_the_hour, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unacknowledged_broadcast, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reverse_and_return, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

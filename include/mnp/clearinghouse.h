@@ -28,6 +28,7 @@ typedef struct mnp_ch_config {
     int64_t donor_window_ms;   /* 0: MNP_DONOR_WINDOW_MS_DEFAULT (10 minutes) */
     int64_t cutover_step_ms;   /* 0: MNP_CUTOVER_STEP_MS_DEFAULT (the next whole hour) */
     bool cutover_immediate;    /* demos and tests: cut over as soon as scheduled */
+    int64_t ack_timeout_ms;    /* 0: MNP_ACK_TIMEOUT_MS_DEFAULT; see mnp_ch_tick */
 } mnp_ch_config_t;
 
 /* What the API answers. */
@@ -68,8 +69,11 @@ int mnp_ch_answer(mnp_ch_t *ch, const char *donor, int64_t order_id, const char 
 /* Runs every timer that has come, each state change in its own transaction: a closed answer
  * window is consent (ACCEPTED, the silence recorded), an accepted order is SCHEDULED for the
  * next cutover instant, a reached cutover switches the NPDB and broadcasts (BROADCASTING), and
- * an order whose NPDB change every operator has acknowledged becomes ACTIVE. *changed (may be
- * NULL) counts the state changes made. */
+ * an order whose NPDB change every operator has acknowledged becomes ACTIVE. When some operator
+ * has not acknowledged it ack_timeout after the broadcast (or the last retry), the change is
+ * retried and reported (SPEC §5): announced again at the head of the feed, with the operators
+ * missing named in an "npdb.ack_overdue" audit record and a warning in the log. *changed (may
+ * be NULL) counts the state changes made. */
 int mnp_ch_tick(mnp_ch_t *ch, unsigned *changed, mnp_error_t *err) MNP_WUR;
 
 /* The recipient cancels order_id on the subscriber's wish: possible until SCHEDULED (409

@@ -122,6 +122,7 @@ bool mnp_reason_needs_text(mnp_reason_t r);
 
 #define MNP_DONOR_WINDOW_MS_DEFAULT (10 * MNP_MS_PER_MINUTE) /* SPEC §5 */
 #define MNP_CUTOVER_STEP_MS_DEFAULT MNP_MS_PER_HOUR          /* next whole hour */
+#define MNP_ACK_TIMEOUT_MS_DEFAULT  MNP_MS_PER_MINUTE /* an NPDB change not acknowledged: retry */
 #define MNP_PORT_INTERVAL_DAYS      120                      /* RULE E05 / §5 */
 
 /* The cutover instant for an order accepted at accepted_ms: the next multiple of step_ms strictly

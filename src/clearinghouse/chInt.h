@@ -20,6 +20,7 @@ struct mnp_ch {
     const mnp_clock_t *clock;
     int64_t donor_window_ms;
     int64_t cutover_step_ms; /* 0: immediate */
+    int64_t ack_timeout_ms;
     mnp_numplan_t *plan;     /* built-in network codes: number types and range holders */
     /* Long polls of the feed wait here for any write to finish. */
     pthread_mutex_t wake_mu;

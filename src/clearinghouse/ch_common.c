@@ -23,6 +23,7 @@ int mnp_ch_new(const mnp_ch_config_t *cfg, mnp_ch_t **out)
     ch->cutover_step_ms = cfg->cutover_immediate ? 0
                           : cfg->cutover_step_ms ? cfg->cutover_step_ms
                                                  : MNP_CUTOVER_STEP_MS_DEFAULT;
+    ch->ack_timeout_ms = cfg->ack_timeout_ms ? cfg->ack_timeout_ms : MNP_ACK_TIMEOUT_MS_DEFAULT;
     int rc = mnp_numplan_new(&ch->plan);
     if (rc != 0) {
         free(ch);

@@ -10,6 +10,8 @@
 
 #include "chInt.h"
 #include "mnp/alloc.h"
+#include "mnp/log.h"
+#include "mnp/number.h"
 #include "mnp/store_feed.h"
 #include "mnp/store_npdb.h"
 
@@ -73,6 +75,68 @@ static int cutover(mnp_txn_t *txn, mnp_order_rec_t *o, int64_t now_ms, mnp_error
     return rc ? rc : ch_move(txn, o, MNP_EV_CUTOVER, MNP_ACTOR_SYSTEM, "system", now_ms, NULL, err);
 }
 
+/* SPEC §5: copies that do not acknowledge in time are retried and reported. The NPDB change is
+ * announced again at the head of the feed (a consumer applies it idempotently, and acknowledging
+ * the retry acknowledges the change), the audit log names who is missing, and the order's
+ * updated_ms marks the retry so that the next one waits ack_timeout again. */
+static int ack_overdue(mnp_txn_t *txn, mnp_order_rec_t *o, const ops_t *ops, int64_t now_ms,
+                       mnp_error_t *err)
+{
+    char num[MNP_NUMBER_STR_SIZE];
+    mnp_number_t n = {.e164 = o->number, .national_len = MNP_NATIONAL_DIGITS};
+    mnp_buf_t missing, body;
+    char names[OPS_MAX * MNP_STORE_CODE_MAX] = ""; /* the same, for the log */
+    mnp_buf_init(&missing, 4096);
+    mnp_buf_init(&body, 4096);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < ops->n; i++) {
+        uint64_t acked = 0;
+        rc = mnp_txn_consumer_get(txn, ops->names[i], &acked, err);
+        if (rc == 0 && acked < (uint64_t)o->npdb_seq) {
+            mnp_buf_puts(&missing, missing.len ? "," : "");
+            mnp_buf_json_str(&missing, ops->names[i]);
+            size_t used = strlen(names);
+            snprintf(names + used, sizeof(names) - used, "%s%s", used ? "," : "", ops->names[i]);
+        }
+    }
+    mnp_buf_putc(&body, '{');
+    ch_json_str(&body, "number", mnp_number_format(&n, num));
+    ch_json_str(&body, "operator", o->recipient);
+    ch_json_int(&body, "order", o->id);
+    ch_json_int(&body, "retry_of", o->npdb_seq);
+    mnp_buf_putc(&body, '}');
+    mnp_feed_event_t ev = {.at_ms = now_ms,
+                           .kind = MNP_FEED_NPDB,
+                           .order_id = o->id,
+                           .number = o->number,
+                           .body = body.data};
+    snprintf(ev.op, sizeof(ev.op), "%s", o->recipient);
+    uint64_t seq = 0;
+    if (rc == 0 && (mnp_buf_error(&missing) != 0 || mnp_buf_error(&body) != 0))
+        rc = mnp_error_set(err, MNP_ELIMIT, "order %lld: the retry does not fit", (long long)o->id);
+    if (rc == 0)
+        rc = mnp_txn_feed_append(txn, &ev, &seq, err);
+    char detail[4300];
+    snprintf(detail, sizeof(detail),
+             "{\"order\":%lld,\"npdb_seq\":%lld,\"retry_seq\":%llu,\"missing\":[%s]}",
+             (long long)o->id, (long long)o->npdb_seq, (unsigned long long)seq,
+             missing.data ? missing.data : "");
+    if (rc == 0)
+        rc = ch_audit(txn, now_ms, "system", "npdb.ack_overdue", o->number, detail, err);
+    int64_t since = o->updated_ms;
+    o->updated_ms = now_ms;
+    if (rc == 0)
+        rc = mnp_txn_order_update(txn, o, MNP_ORDER_BROADCASTING, err);
+    if (rc == 0)
+        mnp_log(MNP_LOG_WARN, "NPDB change not acknowledged in time: announced again",
+                MNP_KV(MNP_KV_I64("order", o->id), MNP_KV_I64("npdb_seq", o->npdb_seq),
+                       MNP_KV_U64("retry_seq", seq), MNP_KV_STR("missing", names),
+                       MNP_KV_I64("waited_ms", now_ms - since)));
+    mnp_buf_fini(&missing);
+    mnp_buf_fini(&body);
+    return rc;
+}
+
 typedef struct step {
     mnp_ch_t *ch;
     int64_t id;
@@ -114,8 +178,15 @@ static int step_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
         rc = mnp_txn_operator_each(txn, add_op, &ops, err);
         if (rc == 0)
             rc = mnp_txn_consumers_min_acked(txn, ops.names, ops.n, &min, err);
-        if (rc != 0 || min < (uint64_t)o.npdb_seq)
+        if (rc != 0)
             return rc;
+        if (min < (uint64_t)o.npdb_seq) {
+            /* Nothing else touches a broadcasting order, so its last update is the broadcast
+             * or the last retry. */
+            if (s->now_ms - o.updated_ms < s->ch->ack_timeout_ms)
+                return 0;
+            return ack_overdue(txn, &o, &ops, s->now_ms, err);
+        }
         o.active_ms = s->now_ms;
         rc = ch_move(txn, &o, MNP_EV_ALL_ACKED, MNP_ACTOR_SYSTEM, "system", s->now_ms, NULL, err);
         break;

@@ -1,7 +1,7 @@
 /*
  * The clearinghouse's own figures in /metrics, refreshed by the timer thread once a second:
- * orders by state, the feed's head, and the store's writes, commits and time spent committing
- * (group commit at work: writes per commit is the ratio of the two counters).
+ * orders by state, the timers they wait on, the feed's head, and the store's writes, commits and
+ * time spent committing (group commit at work: writes per commit is the ratio of the two counters).
  */
 #include "mnp/order.h"
 #include "mnp/store_feed.h"
@@ -25,6 +25,12 @@ int mnpd_metrics_init(mnpd_metrics_t *m)
     static const char *const state_label[] = {"state"};
     int rc =
         mnp_metrics_gauge(NULL, "mnp_orders", "Port orders by state.", state_label, 1, &m->orders);
+    static const char *const timer_label[] = {"timer"};
+    if (rc == 0)
+        rc = mnp_metrics_gauge(NULL, "mnp_timers_pending",
+                               "Orders waiting on a timer: the donor's window, the cutover, "
+                               "every operator's acknowledgement (retried after ack_timeout).",
+                               timer_label, 1, &m->timers);
     if (rc == 0)
         rc = mnp_metrics_gauge(NULL, "mnp_feed_seq", "The change feed's last sequence number.",
                                NULL, 0, &m->feed_seq);
@@ -52,6 +58,13 @@ void mnpd_metrics_update(mnpd_metrics_t *m, mnp_store_t *store)
             const char *v[] = {mnp_order_state_name((mnp_order_state_t)s)};
             mnp_metrics_set(m->orders, v, (double)j.counts[s]);
         }
+        const uint64_t *c = j.counts;
+        mnp_metrics_set(m->timers, (const char *[]){"donor_window"},
+                        (double)c[MNP_ORDER_PENDING_DONOR]);
+        mnp_metrics_set(m->timers, (const char *[]){"cutover"},
+                        (double)(c[MNP_ORDER_ACCEPTED] + c[MNP_ORDER_SCHEDULED]));
+        mnp_metrics_set(m->timers, (const char *[]){"acknowledgement"},
+                        (double)c[MNP_ORDER_BROADCASTING]);
         mnp_metrics_set(m->feed_seq, NULL, (double)j.seq);
     }
     mnp_store_stats_t st;

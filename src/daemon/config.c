@@ -4,12 +4,14 @@
  */
 #include <stddef.h>
 
+#include "mnp/order.h"
 #include "mnpd.h"
 
 static const char *const sections[] = {"mnpd", "clearinghouse", NULL};
 static const char *const mnpd_keys[] = {"log_level", "log_file", "drain_timeout", NULL};
-static const char *const clearinghouse_keys[] = {"listen",   "store",        "key_file",
-                                                 "max_body", "http_threads", NULL};
+static const char *const clearinghouse_keys[] = {"listen",       "store",        "key_file",
+                                                 "max_body",     "http_threads", "donor_window",
+                                                 "cutover_step", "ack_timeout",  NULL};
 
 static int read_mnpd(const mnp_ini_t *ini, mnpd_config_t *cfg, mnp_error_t *err)
 {
@@ -57,6 +59,19 @@ static int read_clearinghouse(const mnp_ini_t *ini, mnpd_config_t *cfg, mnp_erro
                                &cfg->max_body_bytes, err);
     if (rc == 0)
         rc = mnp_ini_get_u64(s, "http_threads", 0, 0, 1024, &cfg->http_threads, err);
+    if (rc == 0)
+        rc = mnp_ini_get_duration_ms(s, "donor_window", MNP_DONOR_WINDOW_MS_DEFAULT, 1000,
+                                     MNP_MS_PER_DAY, &cfg->donor_window_ms, err);
+    if (rc == 0)
+        rc = mnp_ini_get_duration_ms(s, "cutover_step", MNP_CUTOVER_STEP_MS_DEFAULT, 0,
+                                     MNP_MS_PER_DAY, &cfg->cutover_step_ms, err);
+    if (rc == 0 && cfg->cutover_step_ms > 0 && cfg->cutover_step_ms < 1000)
+        rc = mnp_error_set(err, MNP_EFORMAT,
+                           "%s: [clearinghouse] cutover_step: give 0 (at once) or at least 1s",
+                           mnp_ini_name(ini));
+    if (rc == 0)
+        rc = mnp_ini_get_duration_ms(s, "ack_timeout", MNP_ACK_TIMEOUT_MS_DEFAULT, 1000,
+                                     MNP_MS_PER_DAY, &cfg->ack_timeout_ms, err);
     return rc;
 }
 

@@ -149,7 +149,11 @@ static int start_clearinghouse(mnpd_t *d, mnp_error_t *err)
         return rc;
     mnp_ch_config_t ccfg = {.store = d->store,
                             .key = &d->key,
-                            .clock = d->test_clock ? d->test_clock : mnp_clock_real()};
+                            .clock = d->test_clock ? d->test_clock : mnp_clock_real(),
+                            .donor_window_ms = (int64_t)d->cfg.donor_window_ms,
+                            .cutover_step_ms = (int64_t)d->cfg.cutover_step_ms,
+                            .cutover_immediate = d->cfg.cutover_step_ms == 0,
+                            .ack_timeout_ms = (int64_t)d->cfg.ack_timeout_ms};
     rc = mnp_ch_new(&ccfg, &d->ch);
     if (rc != 0)
         return mnp_error_set(err, rc, "cannot start the workflow: %s", mnp_strerror(rc));

@@ -29,6 +29,9 @@ typedef struct mnpd_config {
     const char *key_file;
     uint64_t max_body_bytes;
     uint64_t http_threads; /* 0: one thread per connection */
+    uint64_t donor_window_ms;
+    uint64_t cutover_step_ms; /* 0: at once */
+    uint64_t ack_timeout_ms;
 } mnpd_config_t;
 
 /* The test clock's state for its route: the manual clock and the workflow whose timers it runs. */
@@ -45,7 +48,7 @@ int mnpd_test_clock_routes(mnp_http_router_t *router, mnpd_test_clock_t *tc) MNP
 
 /* The clearinghouse's figures in /metrics (ch_metrics.c). */
 struct mnpd_metrics {
-    mnp_metric_t *orders, *feed_seq, *writes, *commits, *commit_us;
+    mnp_metric_t *orders, *timers, *feed_seq, *writes, *commits, *commit_us;
     mnp_store_stats_t last; /* the store's totals at the last update */
 };
 typedef struct mnpd_metrics mnpd_metrics_t;

@@ -144,6 +144,8 @@ check_match "back with its range holder" '"operator":"CUCC","ported":false' "$bo
 http GET /metrics ""
 check_match "metrics: orders by state" 'mnp_orders\{state="RETURNED"\} 1' "$body"
 check_match "metrics: the store's group commits" 'mnp_store_commits_total [1-9]' "$body"
+check_match "metrics: no order waits for the donor" 'mnp_timers_pending\{timer="donor_window"\} 0' "$body"
+check_match "metrics: nor for acknowledgements" 'mnp_timers_pending\{timer="acknowledgement"\} 0' "$body"
 http GET "/v1/audit?limit=1000" "$cmcc"
 check "audit log: operators may not read it" 403 "$status"
 http GET "/v1/audit?limit=1000" "$miit"
@@ -201,6 +203,9 @@ sse_until '^: heartbeat$'
 check_match "sse: resumed after Last-Event-ID, the new order first" $'^HTTP/1\.1 200 .*\nid: [0-9]+\nevent: order\ndata: .*"number":"8613007305678"' "$(grep -v -E '^[0-9a-f]+$|^$|^: the change' <<<"$sse" | tr -d '\r')"
 check "sse: nothing before it" 0 "$(grep -c '"number":"8613007301234"' <<<"$sse" || true)"
 exec 5<&-
+advance 0
+http GET /metrics ""
+check_match "metrics: the new order waits for its donor" 'mnp_timers_pending\{timer="donor_window"\} 1' "$body"
 http GET "/v1/events?heartbeat=99" "$cmcc"
 check "plain long poll ignores the stream's parameters: 200" 200 "$status"
 
