@@ -17,7 +17,12 @@
  *   GET  /v1/audit?after=N&limit=M   the hash-chained audit log (regulator only)
  *   GET  /v1/npdb/snapshot        the whole NPDB (docs/npdb-format.md), seq in X-MNP-Seq
  *   GET  /v1/events?after=N&limit=M&wait=S   the change feed after N (long poll up to S s)
+ *        (with Accept: text/event-stream: server-sent events, heartbeat=S, Last-Event-ID)
  *   POST /v1/events/ack           a consumer acknowledges     {seq}
+ *   POST /v1/signals              gateway reports about a number it serves
+ *                                 {kind: "query"|"late_agreement", number, detail?}
+ *   GET  /v1/stats?from=MS&to=MS&flag_limit=N   counters per operator and local network, and
+ *                                 flagged events, over [from, to) (regulator only)
  */
 #ifndef MNP_CH_API_H
 #define MNP_CH_API_H

@@ -83,7 +83,8 @@ int mnp_ch_cancel(mnp_ch_t *ch, const char *recipient, int64_t order_id, mnp_ch_
 
 /* The regulator (name, for the audit record) reverses a wrong port: an ACTIVE order becomes
  * REVERSED and the number goes back to the donor in the NPDB, announced on the feed. text says
- * why (required). */
+ * why (required; it is audited). Only the port in force can be reversed: an ACTIVE order that a
+ * later port of the number superseded is refused (409 invalid_state). */
 int mnp_ch_reverse(mnp_ch_t *ch, const char *regulator, int64_t order_id, const char *text,
                    mnp_ch_outcome_t *out, mnp_error_t *err) MNP_WUR;
 
@@ -93,6 +94,15 @@ int mnp_ch_reverse(mnp_ch_t *ch, const char *regulator, int64_t order_id, const 
  * serve it. */
 int mnp_ch_return(mnp_ch_t *ch, const char *op, const char *number, mnp_ch_outcome_t *out,
                   mnp_error_t *err) MNP_WUR;
+
+/* An operator's gateway reports what only it sees about a number it serves (403 not_serving
+ * otherwise): kind "query" (a subscriber's CXXZ eligibility query) or "late_agreement" (a term
+ * agreement added after a CXXZ, a suspicious pattern of SPEC §8), with an optional detail of at
+ * most 255 bytes. Recorded as an audit record ("signal.query", "signal.late_agreement") that the
+ * regulator's statistics count (201). 400 bad_value for another kind or a longer detail, 400 C08
+ * for a malformed number, 422 C07 for one outside the number plan. */
+int mnp_ch_signal(mnp_ch_t *ch, const char *op, const char *kind, const char *number,
+                  const char *detail, mnp_ch_outcome_t *out, mnp_error_t *err) MNP_WUR;
 
 /* The feed after seq `after`, at most limit events, as a JSON array appended to out:
  * [{"seq":N,"at_ms":T,"kind":"npdb"|"order","event":{...}}, ...]. reader is an operator code

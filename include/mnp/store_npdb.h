@@ -62,8 +62,8 @@ typedef int (*mnp_npdb_change_fn)(const mnp_npdb_change_t *c, void *arg);
 int mnp_txn_npdb_history(mnp_txn_t *txn, uint64_t number, mnp_npdb_change_fn fn, void *arg,
                          mnp_error_t *err) MNP_WUR;
 
-/* The time of the latest change of number (RULE §5: never two ACTIVE changes of one number
- * within 120 days; the workflow compares). MNP_ENOENT when the number never changed. */
+/* The time of the latest change of number, whatever caused it (a port, a return, a reversal).
+ * MNP_ENOENT when the number never changed. */
 int mnp_txn_npdb_last_change(mnp_txn_t *txn, uint64_t number, int64_t *at_ms,
                              mnp_error_t *err) MNP_WUR;
 

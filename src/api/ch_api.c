@@ -81,7 +81,7 @@ static bool decode(mnp_http_request_t *req, const mnp_json_field_t *spec, size_t
 }
 
 /* The workflow's outcome as the answer: a problem, or body_json (NULL: {"status":"ok"}). */
-static void reply_outcome(mnp_http_request_t *req, const mnp_ch_outcome_t *o, int rc,
+void ch_api_reply_outcome(mnp_http_request_t *req, const mnp_ch_outcome_t *o, int rc,
                           const mnp_error_t *err)
 {
     if (rc != 0) {
@@ -140,7 +140,7 @@ static void post_authcode(mnp_http_request_t *req, void *ud)
     mnp_ch_outcome_t o;
     mnp_error_t err = {0};
     int rc = mnp_ch_register_code(api->ch, c.principal, b.number, b.identity, b.code, &o, &err);
-    reply_outcome(req, &o, rc, &err);
+    ch_api_reply_outcome(req, &o, rc, &err);
     json_decref(root);
 }
 
@@ -156,7 +156,7 @@ static void post_order(mnp_http_request_t *req, void *ud)
     mnp_ch_outcome_t o;
     mnp_error_t err = {0};
     int rc = mnp_ch_submit(api->ch, c.principal, b.number, b.identity, b.code, b.channel, &o, &err);
-    reply_outcome(req, &o, rc, &err);
+    ch_api_reply_outcome(req, &o, rc, &err);
     json_decref(root);
 }
 
@@ -240,7 +240,7 @@ static void post_answer(mnp_http_request_t *req, void *ud)
     mnp_ch_outcome_t o;
     mnp_error_t err = {0};
     int rc = mnp_ch_answer(api->ch, c.principal, id, b.reason, b.text, &o, &err);
-    reply_outcome(req, &o, rc, &err);
+    ch_api_reply_outcome(req, &o, rc, &err);
     json_decref(root);
 }
 
@@ -257,7 +257,7 @@ static void post_cancel(mnp_http_request_t *req, void *ud)
     mnp_ch_outcome_t o;
     mnp_error_t err = {0};
     int rc = mnp_ch_cancel(api->ch, c.principal, id, &o, &err);
-    reply_outcome(req, &o, rc, &err);
+    ch_api_reply_outcome(req, &o, rc, &err);
     json_decref(root);
 }
 
@@ -287,7 +287,7 @@ static void post_reverse(mnp_http_request_t *req, void *ud)
     mnp_ch_outcome_t o;
     mnp_error_t err = {0};
     int rc = mnp_ch_reverse(api->ch, c.principal, id, b.text, &o, &err);
-    reply_outcome(req, &o, rc, &err);
+    ch_api_reply_outcome(req, &o, rc, &err);
     json_decref(root);
 }
 
@@ -311,7 +311,7 @@ static void post_return(mnp_http_request_t *req, void *ud)
     mnp_ch_outcome_t o;
     mnp_error_t err = {0};
     int rc = mnp_ch_return(api->ch, c.principal, b.number, &o, &err);
-    reply_outcome(req, &o, rc, &err);
+    ch_api_reply_outcome(req, &o, rc, &err);
     json_decref(root);
 }
 
@@ -335,7 +335,7 @@ static void post_ack(mnp_http_request_t *req, void *ud)
     mnp_ch_outcome_t o;
     mnp_error_t err = {0};
     int rc = mnp_ch_ack(api->ch, c.principal, (uint64_t)b.seq, &o, &err);
-    reply_outcome(req, &o, rc, &err);
+    ch_api_reply_outcome(req, &o, rc, &err);
     json_decref(root);
 }
 
@@ -377,6 +377,8 @@ int mnp_ch_api_routes(mnp_http_router_t *router, mnp_ch_api_t *api)
         {"POST", "/v1/returns", "returns_post", post_return},
         {"GET", "/v1/events", "events_get", ch_api_events},
         {"POST", "/v1/events/ack", "events_ack", post_ack},
+        {"POST", "/v1/signals", "signals_post", ch_api_signal},
+        {"GET", "/v1/stats", "stats_get", ch_api_stats},
     };
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         int rc = mnp_http_router_add(router, routes[i].method, routes[i].pattern, routes[i].name,

@@ -15,6 +15,11 @@ typedef struct caller {
  * returns false when it cannot. */
 bool ch_api_authenticate(mnp_http_request_t *req, mnp_ch_api_t *api, caller_t *c);
 
+/* Answers a workflow outcome: 503 when rc says the store failed, the problem of a refusal, or
+ * {"order":N} / {"status":"ok"} with the outcome's status. */
+void ch_api_reply_outcome(mnp_http_request_t *req, const mnp_ch_outcome_t *o, int rc,
+                          const mnp_error_t *err);
+
 /* A query parameter as an unsigned integer within [0, max], def when absent; false (and a 400
  * bad_query reply) when it is not one. */
 bool ch_api_query_u64(mnp_http_request_t *req, const char *name, uint64_t def, uint64_t max,
@@ -32,5 +37,10 @@ void ch_api_audit(mnp_http_request_t *req, void *ud);
 
 /* GET /v1/npdb/snapshot: the whole NPDB in the snapshot format of docs/npdb-format.md. */
 void ch_api_snapshot(mnp_http_request_t *req, void *ud);
+
+/* POST /v1/signals: an operator's gateway reports a CXXZ query or a late agreement about a
+ * number it serves; GET /v1/stats: the regulator's statistics for a period (ch_api_stats.c). */
+void ch_api_signal(mnp_http_request_t *req, void *ud);
+void ch_api_stats(mnp_http_request_t *req, void *ud);
 
 #endif

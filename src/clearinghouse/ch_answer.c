@@ -46,8 +46,20 @@ static int answer_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
         snprintf(o.reason, sizeof(o.reason), "%s", mnp_reason_code(j->reason));
         snprintf(o.reason_text, sizeof(o.reason_text), "%s", j->text ? j->text : "");
     }
-    rc = ch_move(txn, &o, j->reason ? MNP_EV_DONOR_OBJECT : MNP_EV_DONOR_ACCEPT, MNP_ACTOR_DONOR,
-                 j->donor, j->now_ms, NULL, err);
+    /* RULE §5: an objection's justification (required with D03) is always audited, so it goes
+     * into the audit record of the state change. */
+    mnp_buf_t extra;
+    mnp_buf_init(&extra, 8 * MNP_ORDER_REASON_TEXT_MAX);
+    if (j->reason != MNP_REASON_NONE && j->text != NULL && j->text[0] != '\0') {
+        mnp_buf_json_str(&extra, "text");
+        mnp_buf_putc(&extra, ':');
+        mnp_buf_json_str(&extra, j->text);
+    }
+    rc = mnp_buf_error(&extra);
+    if (rc == 0)
+        rc = ch_move(txn, &o, j->reason ? MNP_EV_DONOR_OBJECT : MNP_EV_DONOR_ACCEPT,
+                     MNP_ACTOR_DONOR, j->donor, j->now_ms, extra.len ? extra.data : NULL, err);
+    mnp_buf_fini(&extra);
     if (rc == MNP_EBUSY) {
         ch_refuse(j->out, 409, "conflict", "order %lld changed meanwhile; read it again",
                   (long long)o.id);

@@ -105,6 +105,27 @@ int mnp_ch_cancel(mnp_ch_t *ch, const char *recipient, int64_t order_id, mnp_ch_
     return ch_write(ch, cancel_write, &j, err);
 }
 
+static int last_active(const mnp_order_rec_t *o, void *arg)
+{
+    *(mnp_order_rec_t *)arg = *o;
+    return 0;
+}
+
+/* Whether o is the port in force of its number: its latest ACTIVE order, whose recipient still
+ * serves it. An older port that a later good one superseded is history. */
+static int in_force(mnp_txn_t *txn, const mnp_order_rec_t *o, bool *yes, mnp_error_t *err)
+{
+    mnp_order_rec_t last = {0};
+    mnp_order_filter_t f = {
+        .state = MNP_ORDER_ACTIVE, .number = o->number, .limit = MNP_ORDER_LIST_MAX};
+    char serving[MNP_STORE_CODE_MAX], holder[MNP_STORE_CODE_MAX], ln[MNP_LOCAL_NETWORK_MAX];
+    int rc = mnp_txn_order_list(txn, &f, last_active, &last, err);
+    if (rc == 0)
+        rc = ch_serving(txn, o->number, serving, holder, ln, err);
+    *yes = rc == 0 && last.id == o->id && strcmp(serving, o->recipient) == 0;
+    return rc;
+}
+
 static int reverse_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
     close_job_t *j = arg;
@@ -113,10 +134,32 @@ static int reverse_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
     int rc = find(txn, j, false, &o, &found, err);
     if (rc != 0 || !found)
         return rc;
+    /* RULE §5: a reversal undoes the port in force; undoing a superseded one would take the
+     * number from the operator that serves it now by a later, good port. */
+    bool current = true;
+    if (o.state == MNP_ORDER_ACTIVE && (rc = in_force(txn, &o, &current, err)) != 0)
+        return rc;
+    if (!current) {
+        ch_refuse(j->out, 409, "invalid_state",
+                  "order %lld is no longer the port in force: a later port of the number "
+                  "superseded it",
+                  (long long)o.id);
+        return 0;
+    }
     snprintf(o.reason_text, sizeof(o.reason_text), "%s", j->text);
     char actor[MNP_STORE_CODE_MAX + 16];
     snprintf(actor, sizeof(actor), "regulator:%s", j->who);
-    rc = ch_move(txn, &o, MNP_EV_REVERSE, MNP_ACTOR_REGULATOR, actor, j->now_ms, NULL, err);
+    /* The regulator's reason goes into the audit record of the reversal. */
+    mnp_buf_t extra;
+    mnp_buf_init(&extra, 8 * MNP_ORDER_REASON_TEXT_MAX);
+    mnp_buf_json_str(&extra, "text");
+    mnp_buf_putc(&extra, ':');
+    mnp_buf_json_str(&extra, j->text);
+    rc = mnp_buf_error(&extra);
+    if (rc == 0)
+        rc = ch_move(txn, &o, MNP_EV_REVERSE, MNP_ACTOR_REGULATOR, actor, j->now_ms, extra.data,
+                     err);
+    mnp_buf_fini(&extra);
     /* RULE §5: a reversal restores the previous operator. */
     if (rc == 0)
         rc = ch_npdb_change(txn, &o, o.donor, j->now_ms, err);
@@ -135,12 +178,6 @@ int mnp_ch_reverse(mnp_ch_t *ch, const char *regulator, int64_t order_id, const 
     }
     j.now_ms = mnp_clock_now_ms(ch->clock);
     return ch_write(ch, reverse_write, &j, err);
-}
-
-static int last_active(const mnp_order_rec_t *o, void *arg)
-{
-    *(mnp_order_rec_t *)arg = *o;
-    return 0;
 }
 
 static int return_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)

@@ -118,6 +118,46 @@ static int create_order(mnp_txn_t *txn, submit_job_t *j, const char *donor, cons
     return rc;
 }
 
+typedef struct port_seen {
+    int64_t last_ms; /* the latest cutover of a port in force or undone by a return; 0: none */
+    int64_t last_id;
+    unsigned seen; /* orders on this page */
+} port_seen_t;
+
+static int see_port(const mnp_order_rec_t *o, void *arg)
+{
+    port_seen_t *p = arg;
+    p->last_id = o->id;
+    p->seen++;
+    /* A port happened when its NPDB change did; a reversed one is undone, as if it never was.
+     * Returns and reversals change the NPDB too, but they are not ports. */
+    bool ported = o->state == MNP_ORDER_BROADCASTING || o->state == MNP_ORDER_ACTIVE ||
+                  o->state == MNP_ORDER_RETURN_PENDING || o->state == MNP_ORDER_RETURNED;
+    if (ported && o->cutover_ms > p->last_ms)
+        p->last_ms = o->cutover_ms;
+    return 0;
+}
+
+/* The instant of the number's last port (SPEC §4 E05: "since the last port"), MNP_ENOENT when
+ * it never ported. */
+static int last_port(mnp_txn_t *txn, uint64_t number, int64_t *at_ms, mnp_error_t *err)
+{
+    port_seen_t p = {0};
+    mnp_order_filter_t f = {.number = number, .limit = MNP_ORDER_LIST_MAX};
+    int rc;
+    do { /* a page at a time; a number rarely has more than a few orders */
+        f.after_id = p.last_id;
+        p.seen = 0;
+        rc = mnp_txn_order_list(txn, &f, see_port, &p, err);
+    } while (rc == 0 && p.seen == f.limit);
+    if (rc != 0)
+        return rc;
+    if (p.last_ms == 0)
+        return MNP_ENOENT;
+    *at_ms = p.last_ms;
+    return 0;
+}
+
 static int submit_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
     submit_job_t *j = arg;
@@ -158,7 +198,7 @@ static int submit_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
         return rc;
     mnp_error_clear(err);
     /* RULE E05 / §5: never two ports of one number within 120 days. */
-    rc = mnp_txn_npdb_last_change(txn, j->number, &last_ms, err);
+    rc = last_port(txn, j->number, &last_ms, err);
     if (rc == 0 && j->now_ms < mnp_port_again_from(last_ms)) {
         char when[MNP_TIME_STR_SIZE];
         ch_refuse(j->out, 422, "C07",

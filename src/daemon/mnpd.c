@@ -116,6 +116,7 @@ static void reopen_log(mnpd_t *d)
 static void *timer_main(void *arg)
 {
     mnpd_t *d = arg;
+    pthread_setname_np(pthread_self(), "mnp-timers");
     pthread_mutex_lock(&d->timer_mu);
     while (!d->stopping) {
         struct timespec until;

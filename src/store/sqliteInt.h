@@ -23,7 +23,8 @@ enum {
     STMT_FEED_BASE = 80,     /* sqlite_feed.c */
     STMT_NPDB_BASE = 112,    /* sqlite_npdb.c */
     STMT_TXN_BASE = 144,     /* sqlite.c: transaction control */
-    STMT_COUNT = 152
+    STMT_STATS_BASE = 152,   /* sqlite_stats.c */
+    STMT_COUNT = 160
 };
 
 struct store_conn {

@@ -66,7 +66,8 @@ mnpd_stop() {
 
 # http METHOD PATH KEY [BODY]: sets status and body (the response's).
 http() {
-    local req auth=""
+    # In the C locale ${#4} counts bytes, as Content-Length must (bodies may hold Chinese text).
+    local LC_ALL=C req auth=""
     [[ -n "$3" ]] && auth="Authorization: Bearer $3"$'\r\n'
     req="$1 $2 HTTP/1.1"$'\r\n'"Host: t"$'\r\n'"Connection: close"$'\r\n'"$auth"
     if (($# > 3)); then
