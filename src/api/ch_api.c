@@ -11,8 +11,6 @@
 #include "mnp/number.h"
 #include "mnp/store_orders.h"
 
-#define BODY_MAX (16 * 1024)
-
 typedef struct cred_find {
     uint8_t hash[MNP_HASH_BYTES];
     mnp_credential_rec_t rec;
@@ -60,21 +58,15 @@ static bool need_operator(mnp_http_request_t *req, const caller_t *c)
     return false;
 }
 
-/* Parses and decodes the body into dst; replies the problem and returns false on failure. */
-static bool decode(mnp_http_request_t *req, const mnp_json_field_t *spec, size_t n, void *dst,
-                   json_t **root)
+/* Parses and decodes the body as kind into dst; replies the problem and returns false on
+ * failure. */
+static bool decode(mnp_http_request_t *req, ch_body_kind_t kind, void *dst, json_t **root)
 {
     size_t len;
     const char *body = mnp_http_request_body(req, &len);
     mnp_json_problem_t p;
-    *root = NULL;
-    if (n == 0 && len == 0)
-        return true; /* a request without fields may come without a body */
-    if (mnp_json_parse(body, len, BODY_MAX, root, &p) != 0 ||
-        mnp_json_decode(*root, spec, n, dst, &p) != 0) {
+    if (ch_body_decode(kind, body, len, dst, root, &p) != 0) {
         mnp_http_reply_json_problem(req, &p);
-        json_decref(*root);
-        *root = NULL;
         return false;
     }
     return true;
@@ -111,31 +103,14 @@ static int64_t order_id_of(mnp_http_request_t *req)
     return (int64_t)v;
 }
 
-typedef struct subscriber_body {
-    const char *number, *identity, *code, *channel;
-} subscriber_body_t;
-
-static const mnp_json_field_t code_spec[] = {
-    {"number", MNP_JSON_STRING, true, 32, 0, 0, offsetof(subscriber_body_t, number)},
-    {"identity", MNP_JSON_STRING, true, 18, 0, 0, offsetof(subscriber_body_t, identity)},
-    {"code", MNP_JSON_NUMBER_STRING, true, 6, 0, 0, offsetof(subscriber_body_t, code)},
-};
-
-static const mnp_json_field_t order_spec[] = {
-    {"number", MNP_JSON_STRING, true, 32, 0, 0, offsetof(subscriber_body_t, number)},
-    {"identity", MNP_JSON_STRING, true, 18, 0, 0, offsetof(subscriber_body_t, identity)},
-    {"code", MNP_JSON_NUMBER_STRING, true, 6, 0, 0, offsetof(subscriber_body_t, code)},
-    {"channel", MNP_JSON_STRING, true, 15, 0, 0, offsetof(subscriber_body_t, channel)},
-};
-
 static void post_authcode(mnp_http_request_t *req, void *ud)
 {
     mnp_ch_api_t *api = ud;
     caller_t c;
-    subscriber_body_t b = {0};
+    ch_subscriber_body_t b = {0};
     json_t *root;
     if (!ch_api_authenticate(req, api, &c) || !need_operator(req, &c) ||
-        !decode(req, code_spec, 3, &b, &root))
+        !decode(req, CH_BODY_AUTHCODE, &b, &root))
         return;
     mnp_ch_outcome_t o;
     mnp_error_t err = {0};
@@ -148,10 +123,10 @@ static void post_order(mnp_http_request_t *req, void *ud)
 {
     mnp_ch_api_t *api = ud;
     caller_t c;
-    subscriber_body_t b = {0};
+    ch_subscriber_body_t b = {0};
     json_t *root;
     if (!ch_api_authenticate(req, api, &c) || !need_operator(req, &c) ||
-        !decode(req, order_spec, 4, &b, &root))
+        !decode(req, CH_BODY_ORDER, &b, &root))
         return;
     mnp_ch_outcome_t o;
     mnp_error_t err = {0};
@@ -217,25 +192,16 @@ static void get_order(mnp_http_request_t *req, void *ud)
     json_decref(j);
 }
 
-typedef struct answer_body {
-    const char *reason, *text;
-} answer_body_t;
-
-static const mnp_json_field_t answer_spec[] = {
-    {"reason", MNP_JSON_STRING, false, 8, 0, 0, offsetof(answer_body_t, reason)},
-    {"text", MNP_JSON_STRING, false, 255, 0, 0, offsetof(answer_body_t, text)},
-};
-
 static void post_answer(mnp_http_request_t *req, void *ud)
 {
     mnp_ch_api_t *api = ud;
     caller_t c;
-    answer_body_t b = {0};
+    ch_answer_body_t b = {0};
     json_t *root;
     if (!ch_api_authenticate(req, api, &c) || !need_operator(req, &c))
         return;
     int64_t id = order_id_of(req);
-    if (id == 0 || !decode(req, answer_spec, 2, &b, &root))
+    if (id == 0 || !decode(req, CH_BODY_ANSWER, &b, &root))
         return;
     mnp_ch_outcome_t o;
     mnp_error_t err = {0};
@@ -252,7 +218,7 @@ static void post_cancel(mnp_http_request_t *req, void *ud)
     if (!ch_api_authenticate(req, api, &c) || !need_operator(req, &c))
         return;
     int64_t id = order_id_of(req);
-    if (id == 0 || !decode(req, NULL, 0, NULL, &root))
+    if (id == 0 || !decode(req, CH_BODY_CANCEL, NULL, &root))
         return;
     mnp_ch_outcome_t o;
     mnp_error_t err = {0};
@@ -261,19 +227,11 @@ static void post_cancel(mnp_http_request_t *req, void *ud)
     json_decref(root);
 }
 
-typedef struct text_body {
-    const char *text;
-} text_body_t;
-
-static const mnp_json_field_t reverse_spec[] = {
-    {"text", MNP_JSON_STRING, true, 255, 0, 0, offsetof(text_body_t, text)},
-};
-
 static void post_reverse(mnp_http_request_t *req, void *ud)
 {
     mnp_ch_api_t *api = ud;
     caller_t c;
-    text_body_t b = {0};
+    ch_text_body_t b = {0};
     json_t *root;
     if (!ch_api_authenticate(req, api, &c))
         return;
@@ -282,7 +240,7 @@ static void post_reverse(mnp_http_request_t *req, void *ud)
         return;
     }
     int64_t id = order_id_of(req);
-    if (id == 0 || !decode(req, reverse_spec, 1, &b, &root))
+    if (id == 0 || !decode(req, CH_BODY_REVERSE, &b, &root))
         return;
     mnp_ch_outcome_t o;
     mnp_error_t err = {0};
@@ -291,22 +249,14 @@ static void post_reverse(mnp_http_request_t *req, void *ud)
     json_decref(root);
 }
 
-typedef struct number_body {
-    const char *number;
-} number_body_t;
-
-static const mnp_json_field_t return_spec[] = {
-    {"number", MNP_JSON_STRING, true, 32, 0, 0, offsetof(number_body_t, number)},
-};
-
 static void post_return(mnp_http_request_t *req, void *ud)
 {
     mnp_ch_api_t *api = ud;
     caller_t c;
-    number_body_t b = {0};
+    ch_number_body_t b = {0};
     json_t *root;
     if (!ch_api_authenticate(req, api, &c) || !need_operator(req, &c) ||
-        !decode(req, return_spec, 1, &b, &root))
+        !decode(req, CH_BODY_RETURN, &b, &root))
         return;
     mnp_ch_outcome_t o;
     mnp_error_t err = {0};
@@ -315,22 +265,14 @@ static void post_return(mnp_http_request_t *req, void *ud)
     json_decref(root);
 }
 
-typedef struct ack_body {
-    int64_t seq;
-} ack_body_t;
-
-static const mnp_json_field_t ack_spec[] = {
-    {"seq", MNP_JSON_INTEGER, true, 0, 0, INT64_MAX, offsetof(ack_body_t, seq)},
-};
-
 static void post_ack(mnp_http_request_t *req, void *ud)
 {
     mnp_ch_api_t *api = ud;
     caller_t c;
-    ack_body_t b = {0};
+    ch_ack_body_t b = {0};
     json_t *root;
     if (!ch_api_authenticate(req, api, &c) || !need_operator(req, &c) ||
-        !decode(req, ack_spec, 1, &b, &root))
+        !decode(req, CH_BODY_ACK, &b, &root))
         return;
     mnp_ch_outcome_t o;
     mnp_error_t err = {0};

@@ -11,6 +11,57 @@ typedef struct caller {
     char principal[MNP_STORE_CODE_MAX];
 } caller_t;
 
+/* ---- request bodies (ch_api_bodies.c) ---- */
+
+#define CH_BODY_MAX (16 * 1024) /* the largest request body a /v1 route reads */
+
+typedef struct ch_subscriber_body {
+    const char *number, *identity, *code, *channel; /* channel: orders only */
+} ch_subscriber_body_t;
+typedef struct ch_answer_body {
+    const char *reason, *text;
+} ch_answer_body_t;
+typedef struct ch_text_body {
+    const char *text;
+} ch_text_body_t;
+typedef struct ch_number_body {
+    const char *number;
+} ch_number_body_t;
+typedef struct ch_ack_body {
+    int64_t seq;
+} ch_ack_body_t;
+typedef struct ch_signal_body {
+    const char *kind, *number, *detail;
+} ch_signal_body_t;
+
+typedef enum ch_body_kind {
+    CH_BODY_AUTHCODE, /* ch_subscriber_body_t without channel */
+    CH_BODY_ORDER,    /* ch_subscriber_body_t */
+    CH_BODY_ANSWER,
+    CH_BODY_CANCEL, /* no fields: {} or no body at all */
+    CH_BODY_REVERSE,
+    CH_BODY_RETURN,
+    CH_BODY_ACK,
+    CH_BODY_SIGNAL,
+    CH_BODY_COUNT
+} ch_body_kind_t;
+
+typedef struct ch_body_spec {
+    const char *route; /* the route's name in the router and docs/openapi.yaml */
+    const mnp_json_field_t *fields;
+    size_t nfields;
+    size_t size; /* of the struct the body decodes into; 0 for none */
+} ch_body_spec_t;
+
+extern const ch_body_spec_t ch_body_specs[CH_BODY_COUNT];
+
+/* Parses body[0..len) (at most CH_BODY_MAX bytes) and decodes it as kind into dst, which the
+ * caller zeroed or set to defaults; strings in dst borrow from *root, which the caller releases
+ * with json_decref (NULL when there was nothing to parse). Returns 0, or the json.h refusal with
+ * p filled, *root NULL and dst untouched. */
+int ch_body_decode(ch_body_kind_t kind, const char *body, size_t len, void *dst, json_t **root,
+                   mnp_json_problem_t *p);
+
 /* RULE §7: identifies the caller by the keyed hash of its Bearer key; replies 401 (or 503) and
  * returns false when it cannot. */
 bool ch_api_authenticate(mnp_http_request_t *req, mnp_ch_api_t *api, caller_t *c);

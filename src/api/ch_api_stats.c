@@ -11,24 +11,11 @@
 #include "ch_apiInt.h"
 #include "mnp/store_stats.h"
 
-#define SIGNAL_BODY_MAX (4 * 1024)
-#define SIGNAL_TEXT_MAX 255 /* as mnp_ch_signal allows */
-
-typedef struct signal_body {
-    const char *kind, *number, *detail;
-} signal_body_t;
-
-static const mnp_json_field_t signal_spec[] = {
-    {"kind", MNP_JSON_STRING, true, 16, 0, 0, offsetof(signal_body_t, kind)},
-    {"number", MNP_JSON_STRING, true, 32, 0, 0, offsetof(signal_body_t, number)},
-    {"detail", MNP_JSON_STRING, false, SIGNAL_TEXT_MAX, 0, 0, offsetof(signal_body_t, detail)},
-};
-
 void ch_api_signal(mnp_http_request_t *req, void *ud)
 {
     mnp_ch_api_t *api = ud;
     caller_t c;
-    signal_body_t b = {0};
+    ch_signal_body_t b = {0};
     json_t *root = NULL;
     mnp_json_problem_t p;
     size_t len;
@@ -39,8 +26,7 @@ void ch_api_signal(mnp_http_request_t *req, void *ud)
         return;
     }
     const char *body = mnp_http_request_body(req, &len);
-    if (mnp_json_parse(body, len, SIGNAL_BODY_MAX, &root, &p) != 0 ||
-        mnp_json_decode(root, signal_spec, 3, &b, &p) != 0) {
+    if (ch_body_decode(CH_BODY_SIGNAL, body, len, &b, &root, &p) != 0) {
         mnp_http_reply_json_problem(req, &p);
     } else {
         mnp_ch_outcome_t o;
