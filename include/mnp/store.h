@@ -46,7 +46,10 @@ void mnp_store_close(mnp_store_t *store);
 
 /* A function run inside a transaction. It returns 0, or a negative code with err set; for a
  * write, a failure rolls back everything the function did (and only that). It must not block on
- * anything but the store itself, and must not call mnp_store_write or mnp_store_read. */
+ * anything but the store itself, and must not call mnp_store_write or mnp_store_read. A write
+ * function may run more than once before its result is final (when another write of its group
+ * fails, the group runs again): only its last run counts, so it must leave its results in arg
+ * and the transaction, and act on the world outside only after mnp_store_write returned. */
 typedef int (*mnp_store_fn)(mnp_txn_t *txn, void *arg, mnp_error_t *err);
 
 /* Runs fn(txn, arg, err) on the writer, inside the current group transaction, and returns fn's

@@ -20,6 +20,7 @@ typedef struct answer_job {
 static int answer_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
     answer_job_t *j = arg;
+    memset(j->out, 0, sizeof(*j->out)); /* this run's answer alone (store.h: runs again) */
     mnp_order_rec_t o;
     int rc = mnp_txn_order_get(txn, j->order_id, &o, err);
     /* An operator sees only orders where it is donor or recipient: others do not exist. */

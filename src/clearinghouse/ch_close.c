@@ -87,6 +87,7 @@ static int moved(int rc, close_job_t *j, int64_t id, mnp_error_t *err)
 static int cancel_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
     close_job_t *j = arg;
+    memset(j->out, 0, sizeof(*j->out)); /* this run's answer alone (store.h: runs again) */
     mnp_order_rec_t o;
     bool found;
     int rc = find(txn, j, true, &o, &found, err);
@@ -129,6 +130,7 @@ static int in_force(mnp_txn_t *txn, const mnp_order_rec_t *o, bool *yes, mnp_err
 static int reverse_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
     close_job_t *j = arg;
+    memset(j->out, 0, sizeof(*j->out)); /* this run's answer alone (store.h: runs again) */
     mnp_order_rec_t o;
     bool found;
     int rc = find(txn, j, false, &o, &found, err);
@@ -183,6 +185,7 @@ int mnp_ch_reverse(mnp_ch_t *ch, const char *regulator, int64_t order_id, const 
 static int return_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
     close_job_t *j = arg;
+    memset(j->out, 0, sizeof(*j->out)); /* this run's answer alone (store.h: runs again) */
     mnp_npdb_rec_t cur;
     int rc = mnp_txn_npdb_get(txn, j->number, &cur, err);
     if (rc == MNP_ENOENT) {

@@ -23,6 +23,7 @@ typedef struct reg_job {
 static int reg_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
     reg_job_t *j = arg;
+    memset(j->out, 0, sizeof(*j->out)); /* this run's answer alone (store.h: runs again) */
     char serving[MNP_STORE_CODE_MAX], holder[MNP_STORE_CODE_MAX], ln[MNP_LOCAL_NETWORK_MAX];
     int rc = ch_serving(txn, j->number, serving, holder, ln, err);
     if (rc == MNP_ENOENT) {

@@ -161,6 +161,7 @@ static int last_port(mnp_txn_t *txn, uint64_t number, int64_t *at_ms, mnp_error_
 static int submit_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
     submit_job_t *j = arg;
+    memset(j->out, 0, sizeof(*j->out)); /* this run's answer alone (store.h: runs again) */
     char serving[MNP_STORE_CODE_MAX], holder[MNP_STORE_CODE_MAX], ln[MNP_LOCAL_NETWORK_MAX];
     mnp_routing_entry_t route;
     mnp_order_rec_t open;

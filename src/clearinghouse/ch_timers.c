@@ -75,17 +75,32 @@ static int cutover(mnp_txn_t *txn, mnp_order_rec_t *o, int64_t now_ms, mnp_error
     return rc ? rc : ch_move(txn, o, MNP_EV_CUTOVER, MNP_ACTOR_SYSTEM, "system", now_ms, NULL, err);
 }
 
+/* One order's step of a tick; what the write found, for mnp_ch_tick to act on afterwards (a
+ * write function may run more than once, store.h). */
+typedef struct step {
+    mnp_ch_t *ch;
+    int64_t id;
+    int64_t now_ms;
+    bool moved;   /* its state changed */
+    bool retried; /* its NPDB change was announced again (ack_overdue) */
+    int64_t npdb_seq, waited_ms;
+    uint64_t retry_seq;
+    char missing[OPS_MAX * MNP_STORE_CODE_MAX]; /* "CBN,CTCC" */
+} step_t;
+
 /* SPEC §5: copies that do not acknowledge in time are retried and reported. The NPDB change is
  * announced again at the head of the feed (a consumer applies it idempotently, and acknowledging
  * the retry acknowledges the change), the audit log names who is missing, and the order's
  * updated_ms marks the retry so that the next one waits ack_timeout again. */
-static int ack_overdue(mnp_txn_t *txn, mnp_order_rec_t *o, const ops_t *ops, int64_t now_ms,
+static int ack_overdue(mnp_txn_t *txn, mnp_order_rec_t *o, const ops_t *ops, step_t *s,
                        mnp_error_t *err)
 {
+    int64_t now_ms = s->now_ms;
     char num[MNP_NUMBER_STR_SIZE];
     mnp_number_t n = {.e164 = o->number, .national_len = MNP_NATIONAL_DIGITS};
     mnp_buf_t missing, body;
-    char names[OPS_MAX * MNP_STORE_CODE_MAX] = ""; /* the same, for the log */
+    char *names = s->missing; /* the same, for the log */
+    names[0] = '\0';
     mnp_buf_init(&missing, 4096);
     mnp_buf_init(&body, 4096);
     int rc = 0;
@@ -96,7 +111,8 @@ static int ack_overdue(mnp_txn_t *txn, mnp_order_rec_t *o, const ops_t *ops, int
             mnp_buf_puts(&missing, missing.len ? "," : "");
             mnp_buf_json_str(&missing, ops->names[i]);
             size_t used = strlen(names);
-            snprintf(names + used, sizeof(names) - used, "%s%s", used ? "," : "", ops->names[i]);
+            snprintf(names + used, sizeof(s->missing) - used, "%s%s", used ? "," : "",
+                     ops->names[i]);
         }
     }
     mnp_buf_putc(&body, '{');
@@ -123,31 +139,23 @@ static int ack_overdue(mnp_txn_t *txn, mnp_order_rec_t *o, const ops_t *ops, int
              missing.data ? missing.data : "");
     if (rc == 0)
         rc = ch_audit(txn, now_ms, "system", "npdb.ack_overdue", o->number, detail, err);
-    int64_t since = o->updated_ms;
+    s->waited_ms = now_ms - o->updated_ms;
     o->updated_ms = now_ms;
     if (rc == 0)
         rc = mnp_txn_order_update(txn, o, MNP_ORDER_BROADCASTING, err);
-    if (rc == 0)
-        mnp_log(MNP_LOG_WARN, "NPDB change not acknowledged in time: announced again",
-                MNP_KV(MNP_KV_I64("order", o->id), MNP_KV_I64("npdb_seq", o->npdb_seq),
-                       MNP_KV_U64("retry_seq", seq), MNP_KV_STR("missing", names),
-                       MNP_KV_I64("waited_ms", now_ms - since)));
+    s->retried = rc == 0;
+    s->npdb_seq = o->npdb_seq;
+    s->retry_seq = seq;
     mnp_buf_fini(&missing);
     mnp_buf_fini(&body);
     return rc;
 }
 
-typedef struct step {
-    mnp_ch_t *ch;
-    int64_t id;
-    int64_t now_ms;
-    bool moved;
-} step_t;
-
 /* One due order, one transaction: whatever its timer says, if it is still due. */
 static int step_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
     step_t *s = arg;
+    s->moved = s->retried = false; /* this run's findings alone */
     mnp_order_rec_t o;
     int rc = mnp_txn_order_get(txn, s->id, &o, err);
     if (rc != 0)
@@ -185,7 +193,7 @@ static int step_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
              * or the last retry. */
             if (s->now_ms - o.updated_ms < s->ch->ack_timeout_ms)
                 return 0;
-            return ack_overdue(txn, &o, &ops, s->now_ms, err);
+            return ack_overdue(txn, &o, &ops, s, err);
         }
         o.active_ms = s->now_ms;
         rc = ch_move(txn, &o, MNP_EV_ALL_ACKED, MNP_ACTOR_SYSTEM, "system", s->now_ms, NULL, err);
@@ -224,7 +232,13 @@ int mnp_ch_tick(mnp_ch_t *ch, unsigned *changed, mnp_error_t *err)
         for (size_t i = 0; rc == 0 && i < d->n; i++) {
             step_t s = {.ch = ch, .id = d->ids[i], .now_ms = d->now_ms};
             rc = ch_write(ch, step_write, &s, err);
-            pass_moved += s.moved;
+            pass_moved += rc == 0 && s.moved;
+            if (rc == 0 && s.retried)
+                mnp_log(MNP_LOG_WARN, "NPDB change not acknowledged in time: announced again",
+                        MNP_KV(MNP_KV_I64("order", s.id), MNP_KV_I64("npdb_seq", s.npdb_seq),
+                               MNP_KV_U64("retry_seq", s.retry_seq),
+                               MNP_KV_STR("missing", s.missing),
+                               MNP_KV_I64("waited_ms", s.waited_ms)));
         }
         moved += pass_moved;
     }
@@ -244,6 +258,7 @@ typedef struct ack_job {
 static int ack_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
     ack_job_t *j = arg;
+    memset(j->out, 0, sizeof(*j->out)); /* this run's answer alone (store.h: runs again) */
     int rc = mnp_txn_consumer_ack(txn, j->consumer, j->seq, j->now_ms, err);
     if (rc == MNP_ERANGE) {
         ch_refuse(j->out, 422, "beyond_head", "sequence %llu is not in the feed yet",

@@ -1,9 +1,9 @@
 /*
  * The backend-neutral store engine: group commit on one writer connection and a pool of read
  * connections. Writers queue a request and sleep; the writer thread takes everything queued (up
- * to max_batch), runs each request under its own savepoint inside one transaction, commits once
- * (one fsync) and only then wakes the callers. Under load the group grows by itself: while one
- * commit waits for the disk, the next group queues up.
+ * to max_batch), runs the requests in one transaction, commits once (one fsync) and only then
+ * wakes the callers; a request that fails is undone alone (see run_group). Under load the group
+ * grows by itself: while one commit waits for the disk, the next group queues up.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -60,37 +60,60 @@ static int pick_backend(const char *url, const store_backend_t **be, const char 
     return 0;
 }
 
-/* Runs one group: everything in the list, one transaction, one commit. */
-static void run_group(mnp_store_t *s, write_req_t *group)
+/* Runs every write of group in the open transaction. Optimistic (careful false): no savepoints,
+ * since nearly every write succeeds and a savepoint costs about as much as a small write; the
+ * first failed write is returned, its effects mixed into the transaction, which the caller
+ * rolls back. Careful: each write under its own savepoint, a failed one rolled back alone;
+ * returns NULL, with *grc set when the transaction itself was lost. */
+static write_req_t *run_writes(mnp_store_t *s, write_req_t *group, bool careful, int *grc,
+                               mnp_error_t *gerr)
 {
     mnp_txn_t txn = {.conn = s->writer, .writable = true};
+    for (write_req_t *r = group; r != NULL; r = r->next) {
+        if (*grc != 0) {
+            r->rc = *grc;
+            continue;
+        }
+        mnp_error_clear(r->err);
+        r->rc = careful ? s->be->savepoint(s->writer, r->err) : 0;
+        if (r->rc == 0)
+            r->rc = r->fn(&txn, r->arg, r->err);
+        if (r->rc == 0 && careful)
+            r->rc = s->be->release(s->writer, r->err);
+        if (r->rc == 0)
+            continue;
+        if (r->err != NULL && r->err->code == 0)
+            mnp_error_set(r->err, r->rc, "%s", mnp_strerror(r->rc));
+        if (!careful)
+            return r;
+        if (s->be->rollback_to(s->writer) != 0) {
+            /* The transaction itself is gone: nothing of this group can commit. */
+            *grc = mnp_error_set(gerr, MNP_EIO,
+                                 "store: transaction lost after a failed write; the group is "
+                                 "rolled back");
+        }
+    }
+    return NULL;
+}
+
+/* Runs one group: everything in the list, one transaction, one commit. When a write fails, the
+ * group is rolled back and run again carefully, so that the failure undoes that write alone;
+ * which is why a write function may run more than once (store.h). */
+static void run_group(mnp_store_t *s, write_req_t *group)
+{
     mnp_error_t gerr;
     int64_t t0 = mnp_clock_mono_ns(mnp_clock_real());
     int grc = s->be->begin(s->writer, true, &gerr);
     uint64_t n = 0, failed = 0;
-
+    if (grc == 0 && run_writes(s, group, false, &grc, &gerr) != NULL) {
+        s->be->rollback(s->writer);
+        grc = s->be->begin(s->writer, true, &gerr);
+        run_writes(s, group, true, &grc, &gerr);
+    }
     for (write_req_t *r = group; r != NULL; r = r->next) {
         n++;
-        if (grc != 0) {
+        if (grc != 0)
             r->rc = grc;
-            continue;
-        }
-        mnp_error_clear(r->err);
-        r->rc = s->be->savepoint(s->writer, r->err);
-        if (r->rc == 0)
-            r->rc = r->fn(&txn, r->arg, r->err);
-        if (r->rc == 0) {
-            r->rc = s->be->release(s->writer, r->err);
-        } else {
-            if (r->err != NULL && r->err->code == 0)
-                mnp_error_set(r->err, r->rc, "%s", mnp_strerror(r->rc));
-            if (s->be->rollback_to(s->writer) != 0) {
-                /* The transaction itself is gone: nothing of this group can commit. */
-                grc = mnp_error_set(&gerr, MNP_EIO,
-                                    "store: transaction lost after a failed "
-                                    "write; the group is rolled back");
-            }
-        }
         failed += r->rc != 0;
     }
     int64_t tc = mnp_clock_mono_ns(mnp_clock_real());
