@@ -1,9 +1,10 @@
 /*
  * bench/ch_http: durable port-order submissions per second over HTTP against a real mnpd, from
  * C concurrent keep-alive clients (default 64), next to the disk's single-writer fdatasync rate
- * measured by this same program on the same disk. The donor first registers a code for every
- * number the recipient will port (timed and reported too: it is the same kind of durable
- * write); then the recipient submits POST /v1/orders for them, every check of SPEC §5 run,
+ * measured by this same program on the same disk, and next to what the same clients and server
+ * do with GET /healthz (the machine's ceiling for anything over HTTP). The donor first registers a
+ * code for every number the recipient will port (timed and reported too: it is the same kind of
+ * durable write); then the recipient submits POST /v1/orders for them, every check of SPEC §5 run,
  * each answered only once its transaction is on disk. Usage:
  * ch_http [--clients C] [--seconds S] [--dir DIR]; mnpd and mnpctl are taken from MNP_BIN_DIR
  * (the build's bin directory by default).
@@ -25,12 +26,12 @@
 
 typedef struct phase {
     const char *name;
-    const char *key;  /* the caller's API key */
-    const char *path; /* POST path */
-    bool order;       /* the recipient's order, else the donor's code */
-    uint64_t limit;   /* numbers 0 .. limit-1 */
-    int64_t end_ns;   /* or until then */
-    int want;         /* the success status */
+    const char *key;                          /* the caller's API key */
+    const char *path;                         /* POST path, or GET for PH_NULL */
+    enum { PH_CODE, PH_ORDER, PH_NULL } kind; /* donor's code, recipient's order, /healthz */
+    uint64_t limit;                           /* numbers 0 .. limit-1 */
+    int64_t end_ns;                           /* or until then */
+    int want;                                 /* the success status */
     atomic_uint_fast64_t next, done, refused, failed;
     int64_t *lat;
 } phase_t;
@@ -60,7 +61,7 @@ static void *client(void *arg)
         char num[16], body[256];
         const char *answer;
         number_of(r, i, num);
-        if (ph->order)
+        if (ph->kind == PH_ORDER)
             snprintf(body, sizeof(body),
                      "{\"number\":\"%s\",\"identity\":\"" IDENTITY
                      "\",\"code\":\"123456\",\"channel\":\"online\"}",
@@ -69,7 +70,8 @@ static void *client(void *arg)
             snprintf(body, sizeof(body),
                      "{\"number\":\"%s\",\"identity\":\"" IDENTITY "\",\"code\":\"123456\"}", num);
         int64_t t0 = durable_now_ns();
-        int st = hl_request(c, "POST", ph->path, ph->key, body, &answer);
+        int st = ph->kind == PH_NULL ? hl_request(c, "GET", ph->path, NULL, NULL, &answer)
+                                     : hl_request(c, "POST", ph->path, ph->key, body, &answer);
         ph->lat[i] = durable_now_ns() - t0;
         if (st == ph->want)
             atomic_fetch_add(&ph->done, 1);
@@ -100,8 +102,9 @@ static double run_phase(run_t *r, phase_t *ph, uint64_t clients, uint64_t second
     /* Numbers taken after the deadline were never sent. */
     uint64_t sent = atomic_load(&ph->done) + atomic_load(&ph->refused) + atomic_load(&ph->failed);
     double rate = (double)atomic_load(&ph->done) / elapsed;
-    printf("%s, %llu clients: %.0f/s durable (%llu done, %llu refused, %llu failed in %.1f s)\n",
-           ph->name, (unsigned long long)clients, rate, (unsigned long long)atomic_load(&ph->done),
+    printf("%s, %llu clients: %.0f/s %s (%llu done, %llu refused, %llu failed in %.1f s)\n",
+           ph->name, (unsigned long long)clients, rate,
+           ph->kind == PH_NULL ? "answered" : "durable", (unsigned long long)atomic_load(&ph->done),
            (unsigned long long)atomic_load(&ph->refused),
            (unsigned long long)atomic_load(&ph->failed), elapsed);
     (void)n;
@@ -226,6 +229,16 @@ int main(int argc, char **argv)
     r.port = d.port;
 
     int64_t *lat = calloc(NUMBERS_MAX, sizeof(int64_t));
+    /* What the same clients and server do with a request that writes nothing: the ceiling
+     * this machine puts on any figure over HTTP. */
+    phase_t null = {.name = "HTTP ceiling: GET /healthz",
+                    .path = "/healthz",
+                    .kind = PH_NULL,
+                    .limit = NUMBERS_MAX,
+                    .want = 200,
+                    .lat = lat};
+    double ceiling = run_phase(&r, &null, args.clients, args.seconds);
+    memset(lat, 0, NUMBERS_MAX * sizeof(int64_t));
     phase_t codes = {.name = "code registrations (donor)",
                      .key = keys[1],
                      .path = "/v1/authcodes",
@@ -243,7 +256,7 @@ int main(int argc, char **argv)
     phase_t orders = {.name = "port-order submissions (recipient)",
                       .key = keys[0],
                       .path = "/v1/orders",
-                      .order = true,
+                      .kind = PH_ORDER,
                       .limit = registered,
                       .want = 201,
                       .lat = lat};
@@ -255,6 +268,8 @@ int main(int argc, char **argv)
     int st = hl_daemon_stop(&d);
     printf("single-writer fdatasync rate: %.0f/s (%s)\n", base, args.dir);
     printf("ratio: %.1fx the single-writer fsync rate (port-order submissions)\n", rate / base);
+    printf("       %.1fx the HTTP ceiling (GET /healthz, same clients and server)\n",
+           rate / ceiling);
     free(lat);
     durable_remove_db(db);
     remove(keyp);
