@@ -36,6 +36,8 @@ int cli_cmd_regulator(int argc, char **argv);
 int cli_cmd_numplan(int argc, char **argv);
 int cli_cmd_routing(int argc, char **argv);
 int cli_cmd_audit(int argc, char **argv);
+int cli_cmd_subscribers(int argc, char **argv);
+int cli_cmd_agreements(int argc, char **argv);
 
 /* ---- reporting --------------------------------------------------------------------------- */
 

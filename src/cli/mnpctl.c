@@ -18,12 +18,14 @@ static const char top_help[] =
     "Administers mnp, the mobile number portability platform.\n"
     "\n"
     "Commands:\n"
-    "  npdb       build, query and inspect ported-number index files (NPDB)\n"
-    "  operator   add operators to the clearinghouse, rotate their API keys, list them\n"
-    "  regulator  add regulator credentials (read everything, change nothing)\n"
-    "  numplan    import the number plan (blocks) into the clearinghouse, show a number\n"
-    "  routing    import and list routing numbers per operator and local network\n"
-    "  audit      verify the audit log's hash chain, show its last records\n"
+    "  npdb         build, query and inspect ported-number index files (NPDB)\n"
+    "  operator     add operators to the clearinghouse, rotate their API keys, list them\n"
+    "  regulator    add regulator credentials (read everything, change nothing)\n"
+    "  numplan      import the number plan (blocks) into the clearinghouse, show a number\n"
+    "  routing      import and list routing numbers per operator and local network\n"
+    "  audit        verify the audit log's hash chain, show its last records\n"
+    "  subscribers  import an operator gateway's subscriber records (CSV)\n"
+    "  agreements   import an operator gateway's term agreements (CSV)\n"
     "\n"
     "Options:\n"
     "  -h, --help     show this help and exit\n"
@@ -166,6 +168,10 @@ int main(int argc, char **argv)
         return cli_cmd_routing(argc - optind, argv + optind);
     if (strcmp(cmd, "audit") == 0)
         return cli_cmd_audit(argc - optind, argv + optind);
+    if (strcmp(cmd, "subscribers") == 0)
+        return cli_cmd_subscribers(argc - optind, argv + optind);
+    if (strcmp(cmd, "agreements") == 0)
+        return cli_cmd_agreements(argc - optind, argv + optind);
     if (strcmp(cmd, "help") == 0) {
         fputs(top_help, stdout);
         return CLI_EXIT_OK;

@@ -2,16 +2,21 @@
  * mnpd's configuration: an INI file whose sections enable roles. Every key, its default and its
  * bounds are here; docs/configuration.md and mnpd.conf.example say the same for people.
  */
+#include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "mnp/order.h"
 #include "mnpd.h"
 
-static const char *const sections[] = {"mnpd", "clearinghouse", NULL};
+static const char *const sections[] = {"mnpd", "clearinghouse", "gateway", "operator", NULL};
 static const char *const mnpd_keys[] = {"log_level", "log_file", "drain_timeout", NULL};
 static const char *const clearinghouse_keys[] = {"listen",       "store",        "key_file",
                                                  "max_body",     "http_threads", "donor_window",
                                                  "cutover_step", "ack_timeout",  NULL};
+static const char *const gateway_keys[] = {"listen", NULL};
+static const char *const operator_keys[] = {"name",         "service_number", "clearinghouse",
+                                            "api_key_file", "store",          NULL};
 
 static int read_mnpd(const mnp_ini_t *ini, mnpd_config_t *cfg, mnp_error_t *err)
 {
@@ -75,6 +80,122 @@ static int read_clearinghouse(const mnp_ini_t *ini, mnpd_config_t *cfg, mnp_erro
     return rc;
 }
 
+/* An operator code as the clearinghouse knows it: 2-15 upper-case letters or digits. */
+static bool operator_code_ok(const char *s)
+{
+    size_t n = strlen(s);
+    return n >= 2 && n <= 15 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == n;
+}
+
+static int read_operator(const mnp_ini_t *ini, const mnp_ini_section_t *s, struct mnpd_operator *o,
+                         mnp_error_t *err)
+{
+    const char *file = mnp_ini_name(ini);
+    size_t line = mnp_ini_section_line(s);
+    o->code = mnp_ini_section_sub(s);
+    if (o->code == NULL || !operator_code_ok(o->code))
+        return mnp_error_set(err, MNP_EFORMAT,
+                             "%s:%zu: [operator] needs its code, 2-15 upper-case letters or "
+                             "digits: [operator \"CUCC\"]",
+                             file, line);
+    int rc = mnp_ini_get_str(s, "name", o->code, 1, 63, &o->name, err);
+    if (rc == 0)
+        rc = mnp_ini_get_str(s, "service_number", NULL, 3, 15, &o->service_number, err);
+    if (rc == 0 && (o->service_number == NULL ||
+                    strspn(o->service_number, "0123456789") != strlen(o->service_number)))
+        rc = mnp_error_set(err, MNP_EFORMAT,
+                           "%s:%zu: [operator \"%s\"] service_number: 3-15 digits (\"10010\") "
+                           "is required",
+                           file, line, o->code);
+    if (rc == 0)
+        rc = mnp_ini_get_str(s, "clearinghouse", NULL, 1, 1024, &o->clearinghouse, err);
+    if (rc == 0 && (o->clearinghouse == NULL || (strcmp(o->clearinghouse, "local") != 0 &&
+                                                 strncmp(o->clearinghouse, "http://", 7) != 0 &&
+                                                 strncmp(o->clearinghouse, "https://", 8) != 0)))
+        rc = mnp_error_set(err, MNP_EFORMAT,
+                           "%s:%zu: [operator \"%s\"] clearinghouse: give its URL "
+                           "(http://HOST:PORT) or 'local' for this mnpd's own",
+                           file, line, o->code);
+    if (rc == 0)
+        rc = mnp_ini_get_str(s, "api_key_file", NULL, 1, 4095, &o->api_key_file, err);
+    if (rc == 0 && o->api_key_file == NULL)
+        rc = mnp_error_set(err, MNP_EFORMAT,
+                           "%s:%zu: [operator \"%s\"] api_key_file is required (a file holding "
+                           "the key 'mnpctl operator add' printed for it)",
+                           file, line, o->code);
+    if (rc == 0)
+        rc = mnp_ini_get_str(s, "store", NULL, 1, 4095, &o->store, err);
+    if (rc == 0 && o->store == NULL)
+        rc = mnp_error_set(err, MNP_EFORMAT,
+                           "%s:%zu: [operator \"%s\"] store is required (e.g. store = "
+                           "sqlite:cucc.db)",
+                           file, line, o->code);
+    return rc;
+}
+
+/* The operators of the gateway, in file order, each checked and unique by service number. */
+static int read_operators(const mnp_ini_t *ini, mnpd_config_t *cfg, mnp_error_t *err)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < mnp_ini_section_count(ini); i++) {
+        const mnp_ini_section_t *s = mnp_ini_section_at(ini, i);
+        if (strcmp(mnp_ini_section_name(s), "operator") != 0)
+            continue;
+        if (!cfg->gateway)
+            return mnp_error_set(err, MNP_EFORMAT,
+                                 "%s:%zu: [operator] sections belong to the gateway role: add a "
+                                 "[gateway] section",
+                                 mnp_ini_name(ini), mnp_ini_section_line(s));
+        if (cfg->noperators == MNPD_OPERATORS_MAX)
+            return mnp_error_set(err, MNP_ELIMIT, "%s:%zu: at most %d operators in one gateway",
+                                 mnp_ini_name(ini), mnp_ini_section_line(s), MNPD_OPERATORS_MAX);
+        struct mnpd_operator *o = &cfg->operators[cfg->noperators];
+        rc = read_operator(ini, s, o, err);
+        for (size_t k = 0; rc == 0 && k < cfg->noperators; k++)
+            if (strcmp(cfg->operators[k].service_number, o->service_number) == 0)
+                rc = mnp_error_set(err, MNP_EFORMAT,
+                                   "%s:%zu: [operator \"%s\"] service_number %s is already "
+                                   "[operator \"%s\"]'s",
+                                   mnp_ini_name(ini), mnp_ini_section_line(s), o->code,
+                                   o->service_number, cfg->operators[k].code);
+        if (rc == 0 && strcmp(o->clearinghouse, "local") == 0 && !cfg->clearinghouse)
+            rc = mnp_error_set(err, MNP_EFORMAT,
+                               "%s:%zu: [operator \"%s\"] clearinghouse = local needs a "
+                               "[clearinghouse] section in this file",
+                               mnp_ini_name(ini), mnp_ini_section_line(s), o->code);
+        cfg->noperators += rc == 0;
+    }
+    return rc;
+}
+
+static int read_gateway(const mnp_ini_t *ini, mnpd_config_t *cfg, mnp_error_t *err)
+{
+    const mnp_ini_section_t *g = mnp_ini_section(ini, "gateway", NULL);
+    cfg->gateway = g != NULL;
+    int rc = 0;
+    if (g != NULL && mnp_ini_get(g, "listen") != NULL) {
+        cfg->gateway_listen_set = true;
+        rc = mnp_ini_get_addr(g, "listen", NULL, &cfg->gateway_listen, err);
+        if (rc == 0 && cfg->gateway_listen.kind == MNP_INI_ADDR_NAME)
+            rc = mnp_error_set(err, MNP_EFORMAT,
+                               "%s: [gateway] listen: give an IP address, not a name ('%s')",
+                               mnp_ini_name(ini), cfg->gateway_listen.host);
+    }
+    if (rc == 0)
+        rc = read_operators(ini, cfg, err);
+    if (rc == 0 && cfg->gateway && cfg->noperators == 0)
+        rc = mnp_error_set(err, MNP_EFORMAT,
+                           "%s: [gateway] serves operators: add an [operator \"CODE\"] section "
+                           "for each",
+                           mnp_ini_name(ini));
+    if (rc == 0 && cfg->gateway && !cfg->gateway_listen_set && !cfg->clearinghouse)
+        rc = mnp_error_set(err, MNP_EFORMAT,
+                           "%s: [gateway] listen is required when this mnpd has no "
+                           "[clearinghouse] whose listener it could share",
+                           mnp_ini_name(ini));
+    return rc;
+}
+
 int mnpd_config_read(const mnp_ini_t *ini, mnpd_config_t *cfg, mnp_error_t *err)
 {
     *cfg = (mnpd_config_t){0};
@@ -86,10 +207,16 @@ int mnpd_config_read(const mnp_ini_t *ini, mnpd_config_t *cfg, mnp_error_t *err)
     if (rc == 0)
         rc = read_mnpd(ini, cfg, err);
     if (rc == 0)
+        rc = mnp_ini_check_known(ini, "gateway", gateway_keys, err);
+    if (rc == 0)
+        rc = mnp_ini_check_known(ini, "operator", operator_keys, err);
+    if (rc == 0)
         rc = read_clearinghouse(ini, cfg, err);
-    if (rc == 0 && !cfg->clearinghouse)
-        rc =
-            mnp_error_set(err, MNP_EFORMAT, "%s: no role is enabled: add a [clearinghouse] section",
-                          mnp_ini_name(ini));
+    if (rc == 0)
+        rc = read_gateway(ini, cfg, err);
+    if (rc == 0 && !cfg->clearinghouse && !cfg->gateway)
+        rc = mnp_error_set(err, MNP_EFORMAT,
+                           "%s: no role is enabled: add a [clearinghouse] or a [gateway] section",
+                           mnp_ini_name(ini));
     return rc;
 }

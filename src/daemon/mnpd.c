@@ -31,8 +31,9 @@
 static const char usage[] =
     "Usage: mnpd --config FILE [--check] [--test-clock START]\n"
     "\n"
-    "Runs the mnp daemon with the roles its configuration file enables (this version: the\n"
-    "clearinghouse). Logs go to standard error (or [mnpd] log_file) as logfmt lines.\n"
+    "Runs the mnp daemon with the roles its configuration file enables: the clearinghouse\n"
+    "([clearinghouse]) and operator gateways ([gateway] with an [operator \"CODE\"] section\n"
+    "each). Logs go to standard error (or [mnpd] log_file) as logfmt lines.\n"
     "\n"
     "Options:\n"
     "  -c, --config FILE  the configuration file (INI; keys in docs/configuration.md)\n"
@@ -66,8 +67,11 @@ typedef struct mnpd {
     pthread_mutex_t timer_mu;
     pthread_cond_t timer_cv;
     bool stopping;
-    mnp_http_router_t *router;
+    mnp_http_router_t *router; /* the clearinghouse's, shared by the gateway without its own */
     mnp_http_server_t *http;
+    mnpd_gateway_t gw;
+    mnp_http_router_t *gw_router; /* the gateway's own listener, when it has one */
+    mnp_http_server_t *gw_http;
     atomic_bool ready; /* /readyz: the roles are up and not draining */
 } mnpd_t;
 
@@ -139,6 +143,20 @@ static void *timer_main(void *arg)
     return NULL;
 }
 
+/* A router with /healthz, /metrics and /readyz. */
+static int new_router(mnpd_t *d, mnp_http_router_t **out, mnp_error_t *err)
+{
+    int rc = mnp_http_router_new(out);
+    if (rc == 0)
+        rc = mnp_http_add_builtin_routes(*out, NULL);
+    if (rc == 0)
+        rc = mnp_http_router_add(*out, "GET", "/readyz", "readyz", readyz, d);
+    if (rc != 0)
+        return mnp_error_set(err, rc, "cannot set up the HTTP routes: %s", mnp_strerror(rc));
+    return 0;
+}
+
+/* The clearinghouse's store, workflow and routes on d->router; it listens later. */
 static int start_clearinghouse(mnpd_t *d, mnp_error_t *err)
 {
     mnp_store_config_t scfg = {.url = d->cfg.store, .create = true};
@@ -159,14 +177,7 @@ static int start_clearinghouse(mnpd_t *d, mnp_error_t *err)
     if (rc != 0)
         return mnp_error_set(err, rc, "cannot start the workflow: %s", mnp_strerror(rc));
     d->api = (mnp_ch_api_t){.ch = d->ch, .store = d->store, .key = &d->key, .clock = ccfg.clock};
-
-    rc = mnp_http_router_new(&d->router);
-    if (rc == 0)
-        rc = mnp_http_add_builtin_routes(d->router, NULL);
-    if (rc == 0)
-        rc = mnp_http_router_add(d->router, "GET", "/readyz", "readyz", readyz, d);
-    if (rc == 0)
-        rc = mnp_ch_api_routes(d->router, &d->api);
+    rc = mnp_ch_api_routes(d->router, &d->api);
     if (rc == 0)
         rc = mnpd_metrics_init(&d->metrics);
     if (rc == 0 && d->test_clock != NULL) {
@@ -176,40 +187,90 @@ static int start_clearinghouse(mnpd_t *d, mnp_error_t *err)
     }
     if (rc != 0)
         return mnp_error_set(err, rc, "cannot set up the HTTP routes: %s", mnp_strerror(rc));
+    return 0;
+}
+
+/* Starts a server for router on addr and logs where it listens; fills url ("http://HOST:PORT",
+ * loopback for a wildcard address) when not NULL. */
+static int listen_on(mnpd_t *d, const char *role, mnp_http_router_t *router,
+                     const mnp_ini_addr_t *addr, mnp_http_server_t **out, char *url,
+                     size_t url_size, mnp_error_t *err)
+{
     mnp_http_config_t hcfg = {
-        .bind_address = d->cfg.listen.host,
-        .port = d->cfg.listen.port,
+        .bind_address = addr->host,
+        .port = addr->port,
         .max_body_bytes = (size_t)d->cfg.max_body_bytes,
         .thread_pool_size = (unsigned)d->cfg.http_threads,
-        .router = d->router,
+        .router = router,
     };
-    rc = mnp_http_server_new(&hcfg, &d->http, err);
+    int rc = mnp_http_server_new(&hcfg, out, err);
     if (rc != 0)
         return rc;
-    char addr[MNP_INI_HOST_MAX + 16];
-    snprintf(addr, sizeof(addr), d->cfg.listen.kind == MNP_INI_ADDR_IPV6 ? "[%s]:%u" : "%s:%u",
-             d->cfg.listen.host, (unsigned)mnp_http_server_port(d->http));
-    pthread_mutex_init(&d->timer_mu, NULL);
-    pthread_cond_init(&d->timer_cv, NULL);
-    if (pthread_create(&d->timer, NULL, timer_main, d) != 0)
-        return mnp_error_set(err, MNP_ENOMEM, "cannot start the timer thread");
-    d->timer_running = true;
+    bool v6 = addr->kind == MNP_INI_ADDR_IPV6;
+    unsigned port = (unsigned)mnp_http_server_port(*out);
+    char where[MNP_INI_HOST_MAX + 16];
+    snprintf(where, sizeof(where), v6 ? "[%s]:%u" : "%s:%u", addr->host, port);
+    if (url != NULL) {
+        bool any = strcmp(addr->host, "0.0.0.0") == 0 || strcmp(addr->host, "::") == 0;
+        snprintf(url, url_size, v6 ? "http://[%s]:%u" : "http://%s:%u",
+                 any ? (v6 ? "::1" : "127.0.0.1") : addr->host, port);
+    }
     mnp_log(MNP_LOG_INFO, "listening",
-            MNP_KV(MNP_KV_STR("role", "clearinghouse"), MNP_KV_STR("addr", addr),
-                   MNP_KV_STR("store", d->cfg.store)));
+            MNP_KV(MNP_KV_STR("role", role), MNP_KV_STR("addr", where),
+                   MNP_KV_STR("store", strcmp(role, "gateway") ? d->cfg.store : "per operator")));
     return 0;
+}
+
+/* Every role the configuration names, in the order their dependencies need. */
+static int start_roles(mnpd_t *d, mnp_error_t *err)
+{
+    char ch_url[MNP_INI_HOST_MAX + 32] = "";
+    int rc = new_router(d, &d->router, err);
+    if (rc == 0 && d->cfg.clearinghouse)
+        rc = start_clearinghouse(d, err);
+    if (rc == 0 && d->cfg.gateway) {
+        if (d->cfg.gateway_listen_set)
+            rc = new_router(d, &d->gw_router, err);
+        if (rc == 0)
+            rc = mnpd_gateway_routes(&d->gw, d->gw_router ? d->gw_router : d->router, err);
+    }
+    if (rc == 0 && d->cfg.clearinghouse)
+        rc = listen_on(d,
+                       d->cfg.gateway && !d->gw_router ? "clearinghouse+gateway" : "clearinghouse",
+                       d->router, &d->cfg.listen, &d->http, ch_url, sizeof(ch_url), err);
+    if (rc == 0 && d->gw_router != NULL)
+        rc = listen_on(d, "gateway", d->gw_router, &d->cfg.gateway_listen, &d->gw_http, NULL, 0,
+                       err);
+    if (rc == 0 && d->cfg.gateway)
+        rc = mnpd_gateway_start(&d->gw, &d->cfg, ch_url,
+                                d->test_clock ? d->test_clock : mnp_clock_real(), err);
+    if (rc == 0 && d->cfg.clearinghouse) {
+        pthread_mutex_init(&d->timer_mu, NULL);
+        pthread_cond_init(&d->timer_cv, NULL);
+        if (pthread_create(&d->timer, NULL, timer_main, d) != 0)
+            return mnp_error_set(err, MNP_ENOMEM, "cannot start the timer thread");
+        d->timer_running = true;
+    }
+    return rc;
+}
+
+/* Stops a server: requests in flight finish up to the drain timeout. */
+static void stop_server(mnpd_t *d, mnp_http_server_t *srv)
+{
+    if (srv == NULL)
+        return;
+    if (mnp_http_server_stop(srv, (unsigned)d->cfg.drain_timeout_ms) != 0)
+        mnp_log(MNP_LOG_WARN, "requests still in flight at the drain timeout were cut off",
+                MNP_KV(MNP_KV_U64("drain_timeout_ms", d->cfg.drain_timeout_ms)));
+    mnp_http_server_free(srv);
 }
 
 static void stop_all(mnpd_t *d)
 {
     atomic_store(&d->ready, false);
-    if (d->http != NULL) {
-        int rc = mnp_http_server_stop(d->http, (unsigned)d->cfg.drain_timeout_ms);
-        if (rc != 0)
-            mnp_log(MNP_LOG_WARN, "requests still in flight at the drain timeout were cut off",
-                    MNP_KV(MNP_KV_U64("drain_timeout_ms", d->cfg.drain_timeout_ms)));
-        mnp_http_server_free(d->http);
-    }
+    stop_server(d, d->gw_http);
+    stop_server(d, d->http);
+    mnp_http_router_free(d->gw_router);
     mnp_http_router_free(d->router);
     if (d->timer_running) {
         pthread_mutex_lock(&d->timer_mu);
@@ -218,6 +279,7 @@ static void stop_all(mnpd_t *d)
         pthread_mutex_unlock(&d->timer_mu);
         pthread_join(d->timer, NULL);
     }
+    mnpd_gateway_stop(&d->gw);
     mnp_ch_free(d->ch);
     mnp_store_close(d->store);
     mnp_clock_free(d->test_clock);
@@ -331,7 +393,7 @@ int main(int argc, char **argv)
             MNP_KV(MNP_KV_STR("version", MNP_VERSION), MNP_KV_STR("config", config),
                    MNP_KV_I64("pid", getpid())));
     if (rc == 0)
-        rc = start_clearinghouse(&d, &err);
+        rc = start_roles(&d, &err);
     if (rc != 0) {
         mnp_log(MNP_LOG_ERROR, "cannot start", MNP_KV(MNP_KV_STR("error", err.msg)));
         stop_all(&d);

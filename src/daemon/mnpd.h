@@ -10,11 +10,15 @@
 
 #include "mnp/clearinghouse.h"
 #include "mnp/error.h"
+#include "mnp/gateway.h"
+#include "mnp/gw_api.h"
 #include "mnp/http.h"
 #include "mnp/ini.h"
 #include "mnp/log.h"
 #include "mnp/metrics.h"
 #include "mnp/store.h"
+
+#define MNPD_OPERATORS_MAX 16 /* tenants of one gateway */
 
 typedef struct mnpd_config {
     /* [mnpd] */
@@ -32,7 +36,43 @@ typedef struct mnpd_config {
     uint64_t donor_window_ms;
     uint64_t cutover_step_ms; /* 0: at once */
     uint64_t ack_timeout_ms;
+
+    /* [gateway]: the operator gateway role, with one [operator "CODE"] section per tenant. */
+    bool gateway;
+    bool gateway_listen_set; /* its own listener; else it shares the clearinghouse's */
+    mnp_ini_addr_t gateway_listen;
+    size_t noperators;
+    struct mnpd_operator {
+        const char *code;           /* the section's subsection, "CUCC" */
+        const char *name;           /* what replies call it, "中国联通" */
+        const char *service_number; /* "10010" */
+        const char *clearinghouse;  /* "http://HOST:PORT", or "local": this process's */
+        const char *api_key_file;   /* the operator's key for the clearinghouse */
+        const char *store;          /* the gateway's own store for this operator */
+    } operators[MNPD_OPERATORS_MAX];
 } mnpd_config_t;
+
+/* The gateway role (gateway_role.c): its API and its tenants. */
+typedef struct mnpd_gateway {
+    mnp_gw_api_t *api;
+    size_t n;
+    struct mnpd_tenant {
+        mnp_store_t *store;
+        mnp_ch_client_t *client;
+        mnp_gw_t *gw;
+    } tenants[MNPD_OPERATORS_MAX];
+} mnpd_gateway_t;
+
+/* Makes the gateway API and adds its routes to router (before any server uses it). */
+int mnpd_gateway_routes(mnpd_gateway_t *g, mnp_http_router_t *router, mnp_error_t *err) MNP_WUR;
+
+/* Brings up every [operator] tenant of cfg: its store, its clearinghouse client (local_url for
+ * clearinghouse = local) and its gateway, served from then on. */
+int mnpd_gateway_start(mnpd_gateway_t *g, const mnpd_config_t *cfg, const char *local_url,
+                       const mnp_clock_t *clock, mnp_error_t *err) MNP_WUR;
+
+/* Frees every tenant and the API; after every server using the routes has stopped. */
+void mnpd_gateway_stop(mnpd_gateway_t *g);
 
 /* The test clock's state for its route: the manual clock and the workflow whose timers it runs. */
 typedef struct mnpd_test_clock {

@@ -24,7 +24,8 @@ enum {
     STMT_NPDB_BASE = 112,    /* sqlite_npdb.c */
     STMT_TXN_BASE = 144,     /* sqlite.c: transaction control */
     STMT_STATS_BASE = 152,   /* sqlite_stats.c */
-    STMT_COUNT = 160
+    STMT_GATEWAY_BASE = 160, /* sqlite_gateway.c (+0..23), sqlite_gateway_queue.c (+24..47) */
+    STMT_COUNT = 208
 };
 
 struct store_conn {

@@ -29,22 +29,23 @@ key_file = $db.key
 CONF
 }
 
-# mnpd_start: starts mnpd on the store and waits until it listens; its log goes to
+# mnpd_start: starts mnpd on the store and waits until it is ready; its log goes to
 # $tmp/mnpd.log.
 mnpd_start() {
-    rm -f "$tmp/stderr"
-    mkfifo "$tmp/stderr"
-    "$mnpd" --config "$tmp/ch.conf" --test-clock "$test_clock_start" 2>"$tmp/stderr" &
+    rm -f "$tmp/mnpd.fifo"
+    mkfifo "$tmp/mnpd.fifo"
+    "$mnpd" --config "$tmp/ch.conf" --test-clock "$test_clock_start" 2>"$tmp/mnpd.fifo" &
     mnpd_pid=$!
     trap 'kill -TERM $mnpd_pid 2>/dev/null || true; wait $mnpd_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
-    exec 4<"$tmp/stderr"
+    exec 4<"$tmp/mnpd.fifo"
     port=""
     local line
+    # The port from the first listening line; then every role is up at the ready line.
     while IFS= read -r -t 30 -u 4 line; do
-        if [[ "$line" =~ msg=\"listening\".*addr=127\.0\.0\.1:([0-9]+) ]]; then
+        if [[ -z "$port" && "$line" =~ msg=\"listening\".*addr=127\.0\.0\.1:([0-9]+) ]]; then
             port=${BASH_REMATCH[1]}
-            break
         fi
+        [[ "$line" =~ msg=\"ready\" ]] && break
     done
     check_match "mnpd listening" '^[0-9]+$' "$port"
     # Keep reading its log so that it never blocks on a full pipe.

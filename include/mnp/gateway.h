@@ -1,0 +1,60 @@
+/*
+ * An operator gateway (SPEC.md §1, §3-§4): what one operator runs between its subscribers, its
+ * billing system and the clearinghouse. One mnp_gw_t per operator (a tenant); several may share
+ * a process and even a store file. It answers the subscriber's SMS commands itself: CXXZ with
+ * the eligibility verdict (every unmet condition at once; the first query freezes the number's
+ * term agreements), SQXZ with a fresh 6-digit code registered at the clearinghouse, anything
+ * else with help. Every reply is queued for the operator's SMS centre and returned to the
+ * caller. It talks to the clearinghouse only through its public API (ch_client.h).
+ */
+#ifndef MNP_GATEWAY_H
+#define MNP_GATEWAY_H
+
+#include <stdint.h>
+
+#include "mnp/ch_client.h"
+#include "mnp/clock.h"
+#include "mnp/error.h"
+#include "mnp/sms.h"
+#include "mnp/store.h"
+#include "mnp/store_gateway.h"
+
+typedef struct mnp_gw mnp_gw_t;
+
+typedef struct mnp_gw_config {
+    const char *op;             /* operator code, "CUCC"; copied */
+    const char *name;           /* how replies name it, "中国联通"; copied */
+    const char *service_number; /* where subscribers send commands, "10010"; copied */
+    mnp_store_t *store;         /* borrowed: the gateway's own store */
+    mnp_ch_client_t *ch;        /* borrowed: the clearinghouse, with this operator's key */
+    const mnp_clock_t *clock;   /* borrowed */
+} mnp_gw_config_t;
+
+int mnp_gw_new(const mnp_gw_config_t *cfg, mnp_gw_t **out, mnp_error_t *err) MNP_WUR;
+void mnp_gw_free(mnp_gw_t *gw);
+
+const char *mnp_gw_operator(const mnp_gw_t *gw);
+const char *mnp_gw_service_number(const mnp_gw_t *gw);
+
+/* What an inbound SMS led to. */
+typedef struct mnp_gw_sms_result {
+    int status;       /* 200 replied; 400 when the SMS itself is not one this gateway takes */
+    char code[32];    /* the problem code when status >= 400 */
+    char detail[256]; /* one sentence for people */
+    mnp_sms_kind_t kind;
+    bool eligible;               /* CXXZ/SQXZ: no unmet condition */
+    bool code_issued;            /* SQXZ: a code was registered and sent */
+    int64_t sms_id;              /* the queued reply */
+    unsigned segments;           /* SMS it takes */
+    char reply[MNP_GW_TEXT_MAX]; /* UTF-8 */
+} mnp_gw_sms_result_t;
+
+/* An SMS from the subscriber's number `from` (any form number.h accepts) to `to` (must be this
+ * gateway's service number) with text (UTF-8). Replies and queues the answer. 400 bad_from /
+ * wrong_service_number for an SMS that is not this gateway's; otherwise 200, also when the
+ * clearinghouse could not be reached (the reply then says to try again later). Returns <0 only
+ * when the gateway's own store failed (err set). */
+int mnp_gw_sms_inbound(mnp_gw_t *gw, const char *from, const char *to, const char *text,
+                       mnp_gw_sms_result_t *out, mnp_error_t *err) MNP_WUR;
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * The operator gateway's HTTP API for the operator's own systems (SPEC.md §3, §7): its SMS
+ * centre delivers subscribers' SMS and drains the replies, later also its billing system and
+ * shops. One API serves every tenant of a process: the Bearer key picks the operator (the same
+ * key the operator holds for the clearinghouse; only a keyed hash of it is kept here).
+ *
+ *   POST /v1/sms/inbound           an SMS as the SMS centre delivers it   {from, to, text}
+ *   GET  /v1/sms/outbound?after=ID&limit=N   replies waiting to be sent, oldest first
+ *   POST /v1/sms/outbound/ack      the SMS centre sent them               {up_to}
+ */
+#ifndef MNP_GW_API_H
+#define MNP_GW_API_H
+
+#include "mnp/gateway.h"
+#include "mnp/http.h"
+
+typedef struct mnp_gw_api mnp_gw_api_t;
+
+int mnp_gw_api_new(mnp_gw_api_t **out) MNP_WUR;
+void mnp_gw_api_free(mnp_gw_api_t *api);
+
+/* Serves gw (borrowed; must outlive the API) to callers presenting api_key. MNP_EEXIST for a
+ * second tenant with the same operator code or key, MNP_ELIMIT past 64 tenants. */
+int mnp_gw_api_add(mnp_gw_api_t *api, mnp_gw_t *gw, const char *api_key) MNP_WUR;
+
+/* Adds the routes above to router (api borrowed; it must outlive every server using it). */
+int mnp_gw_api_routes(mnp_http_router_t *router, mnp_gw_api_t *api) MNP_WUR;
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * The operator gateway role of mnpd: one tenant per [operator "CODE"] section, each with its own
+ * store and its own clearinghouse client (the operator's key), all served by one gateway API.
+ * The routes go on a router before any server starts; the tenants come up afterwards, because a
+ * gateway whose clearinghouse is "local" needs the port this mnpd's clearinghouse listens on.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mnp/secret.h"
+#include "mnpd.h"
+
+int mnpd_gateway_routes(mnpd_gateway_t *g, mnp_http_router_t *router, mnp_error_t *err)
+{
+    int rc = mnp_gw_api_new(&g->api);
+    if (rc == 0)
+        rc = mnp_gw_api_routes(router, g->api);
+    if (rc != 0)
+        return mnp_error_set(err, rc, "cannot set up the gateway's routes: %s", mnp_strerror(rc));
+    return 0;
+}
+
+/* The operator's clearinghouse key: the first line of path, checked. */
+static int read_key(const char *path, char key[MNP_APIKEY_STR_SIZE], mnp_error_t *err)
+{
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return mnp_error_set(err, MNP_EIO, "api_key_file %s: %s", path, strerror(errno));
+    char line[256] = "";
+    bool got = fgets(line, sizeof(line), f) != NULL;
+    fclose(f);
+    line[strcspn(line, "\r\n")] = '\0';
+    int rc = 0;
+    if (!got || mnp_apikey_check(line) != 0)
+        rc = mnp_error_set(err, MNP_EFORMAT,
+                           "api_key_file %s: the first line is not an mnp API key (the one "
+                           "'mnpctl operator add' printed)",
+                           path);
+    else
+        snprintf(key, MNP_APIKEY_STR_SIZE, "%s", line);
+    mnp_memzero(line, sizeof(line));
+    return rc;
+}
+
+static int start_tenant(mnpd_gateway_t *g, const struct mnpd_operator *o, const char *local_url,
+                        const mnp_clock_t *clock, mnp_error_t *err)
+{
+    struct mnpd_tenant *t = &g->tenants[g->n];
+    char key[MNP_APIKEY_STR_SIZE];
+    int rc = read_key(o->api_key_file, key, err);
+    mnp_store_config_t scfg = {.url = o->store, .create = true};
+    if (rc == 0)
+        rc = mnp_store_open(&scfg, &t->store, err);
+    const char *url = strcmp(o->clearinghouse, "local") == 0 ? local_url : o->clearinghouse;
+    mnp_ch_client_config_t ccfg = {.base_url = url, .api_key = key};
+    if (rc == 0)
+        rc = mnp_ch_client_new(&ccfg, &t->client, err);
+    mnp_gw_config_t gcfg = {.op = o->code,
+                            .name = o->name,
+                            .service_number = o->service_number,
+                            .store = t->store,
+                            .ch = t->client,
+                            .clock = clock};
+    if (rc == 0)
+        rc = mnp_gw_new(&gcfg, &t->gw, err);
+    if (rc == 0 && (rc = mnp_gw_api_add(g->api, t->gw, key)) != 0)
+        mnp_error_set(err, rc, "[operator \"%s\"]: its key is another operator's too", o->code);
+    mnp_memzero(key, sizeof(key));
+    g->n++; /* counted even when half made, so that stop frees what there is */
+    if (rc == 0)
+        mnp_log(MNP_LOG_INFO, "gateway tenant up",
+                MNP_KV(MNP_KV_STR("operator", o->code),
+                       MNP_KV_STR("service_number", o->service_number),
+                       MNP_KV_STR("clearinghouse", url), MNP_KV_STR("store", o->store)));
+    return rc;
+}
+
+int mnpd_gateway_start(mnpd_gateway_t *g, const mnpd_config_t *cfg, const char *local_url,
+                       const mnp_clock_t *clock, mnp_error_t *err)
+{
+    for (size_t i = 0; i < cfg->noperators; i++) {
+        int rc = start_tenant(g, &cfg->operators[i], local_url, clock, err);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+void mnpd_gateway_stop(mnpd_gateway_t *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        mnp_gw_free(g->tenants[i].gw);
+        mnp_ch_client_free(g->tenants[i].client);
+        mnp_store_close(g->tenants[i].store);
+    }
+    g->n = 0;
+    mnp_gw_api_free(g->api);
+    g->api = NULL;
+}

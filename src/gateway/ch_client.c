@@ -1,0 +1,165 @@
+/*
+ * The clearinghouse client of ch_client.h over libcurl. Easy handles are pooled: a call takes an
+ * idle one (or makes one) and gives it back, so that connections stay open between calls and
+ * concurrent calls never share a handle. Answers are read into a buffer capped at 8 MiB.
+ */
+#include "mnp/ch_client.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mnp/alloc.h"
+#include "mnp/buf.h"
+
+#define POOL_MAX    64
+#define ANSWER_MAX  (8u * 1024 * 1024)
+#define TIMEOUT_DEF 5000
+
+struct mnp_ch_client {
+    char *base_url;
+    char *auth_header; /* "Authorization: Bearer KEY" */
+    long timeout_ms;
+    pthread_mutex_t mu;
+    CURL *idle[POOL_MAX];
+    size_t nidle;
+};
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc;
+
+static void global_init(void)
+{
+    global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+int mnp_ch_client_new(const mnp_ch_client_config_t *cfg, mnp_ch_client_t **out, mnp_error_t *err)
+{
+    *out = NULL;
+    pthread_once(&global_once, global_init);
+    if (global_rc != CURLE_OK)
+        return mnp_error_set(err, MNP_EIO, "libcurl: %s", curl_easy_strerror(global_rc));
+    if (cfg->base_url == NULL ||
+        (strncmp(cfg->base_url, "http://", 7) != 0 && strncmp(cfg->base_url, "https://", 8) != 0))
+        return mnp_error_set(err, MNP_EINVAL, "clearinghouse URL '%s': give http://HOST:PORT",
+                             cfg->base_url ? cfg->base_url : "");
+    if (cfg->api_key == NULL || cfg->api_key[0] == '\0' || strpbrk(cfg->api_key, "\r\n") != NULL)
+        return mnp_error_set(err, MNP_EINVAL, "the clearinghouse API key is empty or malformed");
+    mnp_ch_client_t *c = mnp_xcalloc(1, sizeof(*c));
+    c->base_url = mnp_xstrdup(cfg->base_url);
+    size_t n = strlen(c->base_url);
+    while (n > 0 && c->base_url[n - 1] == '/')
+        c->base_url[--n] = '\0';
+    size_t alen = strlen(cfg->api_key) + 32;
+    c->auth_header = mnp_xcalloc(1, alen);
+    snprintf(c->auth_header, alen, "Authorization: Bearer %s", cfg->api_key);
+    c->timeout_ms = cfg->timeout_ms ? (long)cfg->timeout_ms : TIMEOUT_DEF;
+    pthread_mutex_init(&c->mu, NULL);
+    *out = c;
+    return 0;
+}
+
+void mnp_ch_client_free(mnp_ch_client_t *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->nidle; i++)
+        curl_easy_cleanup(c->idle[i]);
+    pthread_mutex_destroy(&c->mu);
+    free(c->base_url);
+    /* The key is a secret: it does not outlive the client in freed memory. */
+    memset(c->auth_header, 0, strlen(c->auth_header));
+    free(c->auth_header);
+    free(c);
+}
+
+static CURL *take(mnp_ch_client_t *c)
+{
+    pthread_mutex_lock(&c->mu);
+    CURL *h = c->nidle > 0 ? c->idle[--c->nidle] : NULL;
+    pthread_mutex_unlock(&c->mu);
+    return h != NULL ? h : curl_easy_init();
+}
+
+static void give_back(mnp_ch_client_t *c, CURL *h)
+{
+    curl_easy_reset(h); /* options go; the connection cache stays */
+    pthread_mutex_lock(&c->mu);
+    if (c->nidle < POOL_MAX) {
+        c->idle[c->nidle++] = h;
+        h = NULL;
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (h != NULL)
+        curl_easy_cleanup(h);
+}
+
+static size_t on_data(char *p, size_t size, size_t n, void *arg)
+{
+    mnp_buf_t *b = arg;
+    mnp_buf_append(b, p, size * n);
+    return mnp_buf_error(b) == 0 ? size * n : 0; /* 0 aborts an answer over the cap */
+}
+
+int mnp_ch_client_call(mnp_ch_client_t *c, const char *method, const char *path, const char *body,
+                       int *status, json_t **answer, mnp_error_t *err)
+{
+    *status = 0;
+    if (answer != NULL)
+        *answer = NULL;
+    CURL *h = take(c);
+    if (h == NULL)
+        return mnp_error_set(err, MNP_ENOMEM, "libcurl: cannot make a handle");
+    char url[2048];
+    if ((size_t)snprintf(url, sizeof(url), "%s%s", c->base_url, path) >= sizeof(url)) {
+        give_back(c, h);
+        return mnp_error_set(err, MNP_EINVAL, "clearinghouse path too long");
+    }
+    mnp_buf_t b;
+    mnp_buf_init(&b, ANSWER_MAX);
+    struct curl_slist *headers = curl_slist_append(NULL, c->auth_header);
+    headers = curl_slist_append(headers, "Accept: application/json");
+    if (body != NULL)
+        headers = curl_slist_append(headers, "Content-Type: application/json");
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    if (body != NULL) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    CURLcode cc = curl_easy_perform(h);
+    long code = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    curl_slist_free_all(headers);
+    give_back(c, h);
+    int rc = 0;
+    if (cc != CURLE_OK) {
+        rc = mnp_error_set(err, MNP_EIO, "clearinghouse %s %s: %s", method, path,
+                           curl_easy_strerror(cc));
+    } else {
+        *status = (int)code;
+        if (answer != NULL && b.len > 0)
+            *answer = json_loadb(b.data, b.len, 0, NULL);
+    }
+    mnp_buf_fini(&b);
+    return rc;
+}
+
+const char *mnp_ch_problem_code(const json_t *answer)
+{
+    const char *s = json_string_value(json_object_get(answer, "code"));
+    return s ? s : "";
+}
+
+const char *mnp_ch_problem_detail(const json_t *answer)
+{
+    const char *s = json_string_value(json_object_get(answer, "detail"));
+    return s ? s : "";
+}

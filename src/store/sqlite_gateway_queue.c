@@ -1,0 +1,539 @@
+/*
+ * What an operator gateway owes others, in the SQLite backend (store_gateway.h): the SMS replies
+ * its SMS centre has not yet confirmed, the provisioning events its own network has not yet
+ * taken, the port orders it follows and how far it has applied the clearinghouse's feed.
+ * Queues are read through partial indexes of what is undelivered, so a read costs the backlog,
+ * not the history. Readers collect their rows before calling back, so a callback may
+ * acknowledge or update the very rows it is given on the same connection.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mnp/alloc.h"
+#include "mnp/store_gateway.h"
+#include "mnp/store_orders.h"
+#include "sqliteInt.h"
+
+/* Slots STMT_GATEWAY_BASE + 24 .. + 47 (sqlite_gateway.c has the first 24). */
+enum {
+    SMS_ADD = STMT_GATEWAY_BASE + 24,
+    SMS_PENDING,
+    SMS_ACK,
+    PROV_ADD,
+    PROV_PENDING,
+    PROV_DELIVERED,
+    PROV_FAILED,
+    PROV_FIND,
+    PROV_BACKLOG,
+    GWORDER_PUT,
+    GWORDER_GET,
+    GWFEED_GET,
+    GWFEED_SET,
+};
+
+#define QUEUE_LIMIT_MAX 1000
+
+#define SQL_SMS_ADD                                                                                \
+    "INSERT INTO gw_sms(op, to_number, sender, text, segments, created_ms) "                       \
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+/* Written with the partial index's own condition so that gw_sms_pending answers it. */
+#define SQL_SMS_PENDING                                                                            \
+    "SELECT id, op, to_number, sender, text, segments, created_ms FROM gw_sms "                    \
+    "WHERE op = ?1 AND id > ?2 AND acked_ms IS NULL ORDER BY id LIMIT ?3"
+#define SQL_SMS_ACK                                                                                \
+    "UPDATE gw_sms SET acked_ms = ?3 WHERE op = ?1 AND id <= ?2 AND acked_ms IS NULL"
+#define PROV_COLS                                                                                  \
+    "id, op, kind, number, order_id, created_ms, delivered_ms, attempts, next_try_ms, last_error"
+#define SQL_PROV_ADD                                                                               \
+    "INSERT INTO gw_prov(op, kind, number, order_id, created_ms, delivered_ms, attempts, "         \
+    "next_try_ms, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+/* ?4 <= 0: every undelivered event, else only those due by ?4. */
+#define SQL_PROV_PENDING                                                                           \
+    "SELECT " PROV_COLS " FROM gw_prov WHERE op = ?1 AND id > ?2 AND delivered_ms IS NULL "        \
+    "AND (?4 <= 0 OR next_try_ms <= ?4) ORDER BY id LIMIT ?3"
+#define SQL_PROV_DELIVERED                                                                         \
+    "UPDATE gw_prov SET delivered_ms = ?2 WHERE id = ?1 AND delivered_ms IS NULL"
+#define SQL_PROV_FAILED                                                                            \
+    "UPDATE gw_prov SET attempts = attempts + 1, last_error = ?2, next_try_ms = ?3 "               \
+    "WHERE id = ?1 AND delivered_ms IS NULL"
+#define SQL_PROV_FIND "SELECT delivered_ms FROM gw_prov WHERE id = ?1"
+#define SQL_PROV_BACKLOG                                                                           \
+    "SELECT count(*), coalesce(max(attempts), 0) FROM gw_prov "                                    \
+    "WHERE op = ?1 AND delivered_ms IS NULL"
+#define GWORDER_COLS                                                                               \
+    "op, order_id, side, number, state, name, identity, channel, created_ms, updated_ms"
+/* The first put's created_ms stays; everything else is the latest word. */
+#define SQL_GWORDER_PUT                                                                            \
+    "INSERT INTO gw_orders(" GWORDER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "    \
+    "ON CONFLICT(op, order_id) DO UPDATE SET side = excluded.side, number = excluded.number, "     \
+    "state = excluded.state, name = excluded.name, identity = excluded.identity, "                 \
+    "channel = excluded.channel, updated_ms = excluded.updated_ms"
+#define SQL_GWORDER_GET "SELECT " GWORDER_COLS " FROM gw_orders WHERE op = ?1 AND order_id = ?2"
+#define SQL_GWFEED_GET  "SELECT seq FROM gw_feed WHERE op = ?1"
+#define SQL_GWFEED_SET                                                                             \
+    "INSERT INTO gw_feed(op, seq) VALUES (?1, ?2) ON CONFLICT(op) DO UPDATE SET seq = "            \
+    "excluded.seq"
+
+static int check_op(const char *op, mnp_error_t *err)
+{
+    size_t n = op != NULL ? strnlen(op, MNP_STORE_CODE_MAX) : 0;
+    if (n == 0 || n >= MNP_STORE_CODE_MAX)
+        return mnp_error_set(err, MNP_EINVAL, "operator code must be 1 to %d characters",
+                             MNP_STORE_CODE_MAX - 1);
+    return 0;
+}
+
+static bool number_ok(uint64_t number)
+{
+    return number != 0 && number <= MNP_STORE_NUMBER_MAX;
+}
+
+/* Whether s (an array of size bytes) holds a string of min_len..size-1 bytes. */
+static bool fits(const char *s, size_t size, size_t min_len)
+{
+    size_t n = strnlen(s, size);
+    return n < size && n >= min_len;
+}
+
+static int check_limit(unsigned limit, mnp_error_t *err)
+{
+    if (limit < 1 || limit > QUEUE_LIMIT_MAX)
+        return mnp_error_set(err, MNP_EINVAL, "queue read limit must be 1 to %d", QUEUE_LIMIT_MAX);
+    return 0;
+}
+
+/* Steps st (bound by the caller) to its end, reading each row into a new array of elem_size
+ * elements with row(); then calls each(element, fn, arg) for them until one returns non-zero. */
+static int collect_then_call(store_conn_t *c, sqlite3_stmt *st, size_t elem_size,
+                             void (*row)(sqlite3_stmt *st, void *elem),
+                             int (*each)(const void *elem, void *fn, void *arg), void *fn,
+                             void *arg, const char *what, mnp_error_t *err)
+{
+    char *rows = NULL;
+    size_t n = 0, cap = 0;
+    int s, rc = 0;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            rows = mnp_xrealloc(rows, cap * elem_size);
+        }
+        row(st, rows + n++ * elem_size);
+    }
+    sqlite3_reset(st);
+    if (s != SQLITE_DONE) {
+        rc = sqlite_fail(c, what, err);
+        goto fail;
+    }
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = each(rows + i * elem_size, fn, arg);
+fail:
+    free(rows);
+    return rc;
+}
+
+/* ---- SMS ---------------------------------------------------------------------------------- */
+
+int mnp_txn_gw_sms_add(mnp_txn_t *txn, mnp_gw_sms_t *msg, mnp_error_t *err)
+{
+    store_conn_t *c = sqlite_conn(txn);
+    int rc = sqlite_need_write(txn, err);
+    if (rc == 0)
+        rc = check_op(msg->op, err);
+    if (rc != 0)
+        return rc;
+    if (!number_ok(msg->to))
+        return mnp_error_set(err, MNP_EINVAL, "SMS to %llu: not an E.164 number",
+                             (unsigned long long)msg->to);
+    if (!fits(msg->from, sizeof(msg->from), 1))
+        return mnp_error_set(err, MNP_EINVAL, "SMS sender must be 1 to %zu characters",
+                             sizeof(msg->from) - 1);
+    if (!fits(msg->text, sizeof(msg->text), 1) || msg->segments < 1)
+        return mnp_error_set(err, MNP_EINVAL,
+                             "SMS text must be 1 to %zu bytes in at least one segment",
+                             sizeof(msg->text) - 1);
+    sqlite3_stmt *st = sqlite_stmt(c, SMS_ADD, SQL_SMS_ADD, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    sqlite3_bind_text(st, 1, msg->op, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)msg->to);
+    sqlite3_bind_text(st, 3, msg->from, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, msg->text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, msg->segments);
+    sqlite3_bind_int64(st, 6, msg->created_ms);
+    int s = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (s != SQLITE_DONE)
+        return sqlite_fail(c, "queueing an SMS", err);
+    msg->id = sqlite3_last_insert_rowid(c->db);
+    return 0;
+}
+
+static void sms_row(sqlite3_stmt *st, void *elem)
+{
+    mnp_gw_sms_t *m = elem;
+    m->id = sqlite3_column_int64(st, 0);
+    sqlite_column_text(st, 1, m->op, sizeof(m->op));
+    m->to = (uint64_t)sqlite3_column_int64(st, 2);
+    sqlite_column_text(st, 3, m->from, sizeof(m->from));
+    sqlite_column_text(st, 4, m->text, sizeof(m->text));
+    m->segments = (unsigned)sqlite3_column_int64(st, 5);
+    m->created_ms = sqlite3_column_int64(st, 6);
+}
+
+typedef int (*sms_fn_t)(const mnp_gw_sms_t *msg, void *arg);
+
+static int sms_each(const void *elem, void *fn, void *arg)
+{
+    return (*(sms_fn_t *)fn)(elem, arg);
+}
+
+int mnp_txn_gw_sms_pending(mnp_txn_t *txn, const char *op, int64_t after_id, unsigned limit,
+                           int (*fn)(const mnp_gw_sms_t *msg, void *arg), void *arg,
+                           mnp_error_t *err)
+{
+    store_conn_t *c = sqlite_conn(txn);
+    int rc = check_op(op, err);
+    if (rc == 0)
+        rc = check_limit(limit, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_stmt *st = sqlite_stmt(c, SMS_PENDING, SQL_SMS_PENDING, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, after_id);
+    sqlite3_bind_int64(st, 3, limit);
+    sms_fn_t f = fn;
+    return collect_then_call(c, st, sizeof(mnp_gw_sms_t), sms_row, sms_each, &f, arg,
+                             "reading queued SMS", err);
+}
+
+int mnp_txn_gw_sms_ack(mnp_txn_t *txn, const char *op, int64_t up_to_id, int64_t now_ms, size_t *n,
+                       mnp_error_t *err)
+{
+    store_conn_t *c = sqlite_conn(txn);
+    int rc = sqlite_need_write(txn, err);
+    if (rc == 0)
+        rc = check_op(op, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_stmt *st = sqlite_stmt(c, SMS_ACK, SQL_SMS_ACK, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, up_to_id);
+    sqlite3_bind_int64(st, 3, now_ms);
+    int s = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (s != SQLITE_DONE)
+        return sqlite_fail(c, "acknowledging SMS", err);
+    if (n != NULL)
+        *n = (size_t)sqlite3_changes(c->db);
+    return 0;
+}
+
+/* ---- provisioning events ------------------------------------------------------------------ */
+
+int mnp_txn_gw_prov_add(mnp_txn_t *txn, mnp_gw_prov_t *ev, mnp_error_t *err)
+{
+    store_conn_t *c = sqlite_conn(txn);
+    int rc = sqlite_need_write(txn, err);
+    if (rc == 0)
+        rc = check_op(ev->op, err);
+    if (rc != 0)
+        return rc;
+    if (ev->kind < MNP_PROV_ACTIVATE || ev->kind > MNP_PROV_RETURN)
+        return mnp_error_set(err, MNP_EINVAL, "provisioning event: unknown kind %d", (int)ev->kind);
+    if (!number_ok(ev->number))
+        return mnp_error_set(err, MNP_EINVAL, "provisioning event: %llu is not an E.164 number",
+                             (unsigned long long)ev->number);
+    if (!fits(ev->last_error, sizeof(ev->last_error), 0))
+        return mnp_error_set(err, MNP_EINVAL, "provisioning event: last error not terminated");
+    sqlite3_stmt *st = sqlite_stmt(c, PROV_ADD, SQL_PROV_ADD, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    sqlite3_bind_text(st, 1, ev->op, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, (int)ev->kind);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)ev->number);
+    if (ev->order_id == 0)
+        sqlite3_bind_null(st, 4);
+    else
+        sqlite3_bind_int64(st, 4, ev->order_id);
+    sqlite3_bind_int64(st, 5, ev->created_ms);
+    if (ev->delivered_ms == 0)
+        sqlite3_bind_null(st, 6);
+    else
+        sqlite3_bind_int64(st, 6, ev->delivered_ms);
+    sqlite3_bind_int64(st, 7, ev->attempts);
+    sqlite3_bind_int64(st, 8, ev->next_try_ms);
+    sqlite3_bind_text(st, 9, ev->last_error, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (s != SQLITE_DONE)
+        return sqlite_fail(c, "queueing a provisioning event", err);
+    ev->id = sqlite3_last_insert_rowid(c->db);
+    return 0;
+}
+
+static void prov_row(sqlite3_stmt *st, void *elem)
+{
+    mnp_gw_prov_t *e = elem;
+    e->id = sqlite3_column_int64(st, 0);
+    sqlite_column_text(st, 1, e->op, sizeof(e->op));
+    e->kind = (mnp_prov_kind_t)sqlite3_column_int(st, 2);
+    e->number = (uint64_t)sqlite3_column_int64(st, 3);
+    e->order_id = sqlite3_column_int64(st, 4);
+    e->created_ms = sqlite3_column_int64(st, 5);
+    e->delivered_ms = sqlite3_column_int64(st, 6);
+    e->attempts = (unsigned)sqlite3_column_int64(st, 7);
+    e->next_try_ms = sqlite3_column_int64(st, 8);
+    sqlite_column_text(st, 9, e->last_error, sizeof(e->last_error));
+}
+
+typedef int (*prov_fn_t)(const mnp_gw_prov_t *ev, void *arg);
+
+static int prov_each(const void *elem, void *fn, void *arg)
+{
+    return (*(prov_fn_t *)fn)(elem, arg);
+}
+
+int mnp_txn_gw_prov_pending(mnp_txn_t *txn, const char *op, int64_t after_id, unsigned limit,
+                            int64_t due_ms, int (*fn)(const mnp_gw_prov_t *ev, void *arg),
+                            void *arg, mnp_error_t *err)
+{
+    store_conn_t *c = sqlite_conn(txn);
+    int rc = check_op(op, err);
+    if (rc == 0)
+        rc = check_limit(limit, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_stmt *st = sqlite_stmt(c, PROV_PENDING, SQL_PROV_PENDING, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, after_id);
+    sqlite3_bind_int64(st, 3, limit);
+    sqlite3_bind_int64(st, 4, due_ms);
+    prov_fn_t f = fn;
+    return collect_then_call(c, st, sizeof(mnp_gw_prov_t), prov_row, prov_each, &f, arg,
+                             "reading provisioning events", err);
+}
+
+/* After an update of event id that changed nothing: MNP_ENOENT when there is no such event, 0
+ * when it was delivered already (a delivery is final; a late failure or repeat changes
+ * nothing). */
+static int prov_missed(store_conn_t *c, int64_t id, mnp_error_t *err)
+{
+    sqlite3_stmt *st = sqlite_stmt(c, PROV_FIND, SQL_PROV_FIND, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    sqlite3_bind_int64(st, 1, id);
+    int s = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (s == SQLITE_DONE)
+        return mnp_error_set(err, MNP_ENOENT, "no provisioning event %lld", (long long)id);
+    if (s != SQLITE_ROW)
+        return sqlite_fail(c, "reading a provisioning event", err);
+    return 0;
+}
+
+int mnp_txn_gw_prov_delivered(mnp_txn_t *txn, int64_t id, int64_t now_ms, mnp_error_t *err)
+{
+    store_conn_t *c = sqlite_conn(txn);
+    int rc = sqlite_need_write(txn, err);
+    if (rc != 0)
+        return rc;
+    if (now_ms == 0)
+        return mnp_error_set(err, MNP_EINVAL, "a delivery happens at an instant (not 0)");
+    sqlite3_stmt *st = sqlite_stmt(c, PROV_DELIVERED, SQL_PROV_DELIVERED, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, now_ms);
+    int s = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (s != SQLITE_DONE)
+        return sqlite_fail(c, "recording a delivery", err);
+    return sqlite3_changes(c->db) == 0 ? prov_missed(c, id, err) : 0;
+}
+
+int mnp_txn_gw_prov_failed(mnp_txn_t *txn, int64_t id, const char *error, int64_t next_try_ms,
+                           mnp_error_t *err)
+{
+    store_conn_t *c = sqlite_conn(txn);
+    int rc = sqlite_need_write(txn, err);
+    if (rc != 0)
+        return rc;
+    /* The error comes from outside (an HTTP client, a peer's body): cut to what the column
+     * holds, on a UTF-8 character boundary. */
+    char text[sizeof(((mnp_gw_prov_t *)0)->last_error)];
+    size_t n = error != NULL ? strnlen(error, sizeof(text) - 1) : 0;
+    if (error != NULL && error[n] != '\0')
+        while (n > 0 && ((unsigned char)error[n] & 0xC0) == 0x80)
+            n--;
+    memcpy(text, error != NULL ? error : "", n);
+    text[n] = '\0';
+    sqlite3_stmt *st = sqlite_stmt(c, PROV_FAILED, SQL_PROV_FAILED, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, next_try_ms);
+    int s = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (s != SQLITE_DONE)
+        return sqlite_fail(c, "recording a failed delivery", err);
+    return sqlite3_changes(c->db) == 0 ? prov_missed(c, id, err) : 0;
+}
+
+int mnp_txn_gw_prov_backlog(mnp_txn_t *txn, const char *op, uint64_t *pending,
+                            uint64_t *max_attempts, mnp_error_t *err)
+{
+    store_conn_t *c = sqlite_conn(txn);
+    int rc = check_op(op, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_stmt *st = sqlite_stmt(c, PROV_BACKLOG, SQL_PROV_BACKLOG, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        *pending = (uint64_t)sqlite3_column_int64(st, 0);
+        *max_attempts = (uint64_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    if (s != SQLITE_ROW)
+        return sqlite_fail(c, "reading the provisioning backlog", err);
+    return 0;
+}
+
+/* ---- followed orders and the feed position ------------------------------------------------ */
+
+static int check_gw_order(const mnp_gw_order_t *o, mnp_error_t *err)
+{
+    int rc = check_op(o->op, err);
+    if (rc != 0)
+        return rc;
+    if (o->order_id <= 0)
+        return mnp_error_set(err, MNP_EINVAL, "followed order: id must be positive");
+    if (o->side != MNP_GW_RECIPIENT && o->side != MNP_GW_DONOR)
+        return mnp_error_set(err, MNP_EINVAL, "followed order %lld: unknown side %d",
+                             (long long)o->order_id, (int)o->side);
+    if (!number_ok(o->number))
+        return mnp_error_set(err, MNP_EINVAL, "followed order %lld: %llu is not an E.164 number",
+                             (long long)o->order_id, (unsigned long long)o->number);
+    size_t idn = strnlen(o->identity, sizeof(o->identity));
+    if (!fits(o->state, sizeof(o->state), 1) || !fits(o->name, sizeof(o->name), 0) ||
+        (idn != 0 && idn != sizeof(o->identity) - 1) || !fits(o->channel, sizeof(o->channel), 0))
+        return mnp_error_set(err, MNP_EINVAL,
+                             "followed order %lld: state, name, identity or channel too long "
+                             "(or state empty)",
+                             (long long)o->order_id);
+    return 0;
+}
+
+int mnp_txn_gw_order_put(mnp_txn_t *txn, const mnp_gw_order_t *o, mnp_error_t *err)
+{
+    store_conn_t *c = sqlite_conn(txn);
+    int rc = sqlite_need_write(txn, err);
+    if (rc == 0)
+        rc = check_gw_order(o, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_stmt *st = sqlite_stmt(c, GWORDER_PUT, SQL_GWORDER_PUT, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    sqlite3_bind_text(st, 1, o->op, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, o->order_id);
+    sqlite3_bind_int(st, 3, (int)o->side);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)o->number);
+    sqlite3_bind_text(st, 5, o->state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, o->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, o->identity, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, o->channel, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 9, o->created_ms);
+    sqlite3_bind_int64(st, 10, o->updated_ms);
+    int s = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (s != SQLITE_DONE)
+        return sqlite_fail(c, "storing a followed order", err);
+    return 0;
+}
+
+int mnp_txn_gw_order_get(mnp_txn_t *txn, const char *op, int64_t order_id, mnp_gw_order_t *out,
+                         mnp_error_t *err)
+{
+    store_conn_t *c = sqlite_conn(txn);
+    int rc = check_op(op, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_stmt *st = sqlite_stmt(c, GWORDER_GET, SQL_GWORDER_GET, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, order_id);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        memset(out, 0, sizeof(*out));
+        sqlite_column_text(st, 0, out->op, sizeof(out->op));
+        out->order_id = sqlite3_column_int64(st, 1);
+        out->side = (mnp_gw_side_t)sqlite3_column_int(st, 2);
+        out->number = (uint64_t)sqlite3_column_int64(st, 3);
+        sqlite_column_text(st, 4, out->state, sizeof(out->state));
+        sqlite_column_text(st, 5, out->name, sizeof(out->name));
+        sqlite_column_text(st, 6, out->identity, sizeof(out->identity));
+        sqlite_column_text(st, 7, out->channel, sizeof(out->channel));
+        out->created_ms = sqlite3_column_int64(st, 8);
+        out->updated_ms = sqlite3_column_int64(st, 9);
+    }
+    sqlite3_reset(st);
+    if (s == SQLITE_DONE)
+        return mnp_error_set(err, MNP_ENOENT, "%s follows no port order %lld", op,
+                             (long long)order_id);
+    if (s != SQLITE_ROW)
+        return sqlite_fail(c, "reading a followed order", err);
+    return 0;
+}
+
+int mnp_txn_gw_feed_get(mnp_txn_t *txn, const char *op, uint64_t *seq, mnp_error_t *err)
+{
+    store_conn_t *c = sqlite_conn(txn);
+    int rc = check_op(op, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_stmt *st = sqlite_stmt(c, GWFEED_GET, SQL_GWFEED_GET, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    uint64_t v = s == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (s != SQLITE_ROW && s != SQLITE_DONE)
+        return sqlite_fail(c, "reading the feed position", err);
+    *seq = v;
+    return 0;
+}
+
+int mnp_txn_gw_feed_set(mnp_txn_t *txn, const char *op, uint64_t seq, mnp_error_t *err)
+{
+    store_conn_t *c = sqlite_conn(txn);
+    int rc = sqlite_need_write(txn, err);
+    if (rc == 0)
+        rc = check_op(op, err);
+    if (rc != 0)
+        return rc;
+    if (seq > (uint64_t)INT64_MAX)
+        return mnp_error_set(err, MNP_EINVAL, "feed position %llu is beyond any seq",
+                             (unsigned long long)seq);
+    sqlite3_stmt *st = sqlite_stmt(c, GWFEED_SET, SQL_GWFEED_SET, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+    int s = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (s != SQLITE_DONE)
+        return sqlite_fail(c, "storing the feed position", err);
+    return 0;
+}
