@@ -32,6 +32,11 @@ void mnp_ch_client_free(mnp_ch_client_t *c);
 int mnp_ch_client_call(mnp_ch_client_t *c, const char *method, const char *path, const char *body,
                        int *status, json_t **answer, mnp_error_t *err) MNP_WUR;
 
+/* Makes every call in progress end at once (within about a second: libcurl looks between
+ * reads) and every later call fail with MNP_EIO: for stopping a daemon whose feed follower waits
+ * in a long poll. Thread-safe; cannot be undone. */
+void mnp_ch_client_abort(mnp_ch_client_t *c);
+
 /* The problem code ("C04") and detail of an error answer, or "" when it has none. */
 const char *mnp_ch_problem_code(const json_t *answer);
 const char *mnp_ch_problem_detail(const json_t *answer);

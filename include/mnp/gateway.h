@@ -57,4 +57,13 @@ typedef struct mnp_gw_sms_result {
 int mnp_gw_sms_inbound(mnp_gw_t *gw, const char *from, const char *to, const char *text,
                        mnp_gw_sms_result_t *out, mnp_error_t *err) MNP_WUR;
 
+/* Follows the clearinghouse's feed one page: reads after the stored position (waiting up to
+ * wait_s seconds for something new), answers port orders for this operator's numbers as the
+ * donor (D01 when the number was reported lost or suspended after the code was issued, D02 when
+ * the owner changed since, otherwise acceptance), and at ACTIVE or RETURNED updates the
+ * subscriber, queues a provisioning event and, for a number ported in, an SMS. Then stores the
+ * new position and acknowledges it. *handled counts the events looked at. MNP_EIO (err set) when
+ * the clearinghouse could not be read; other negative codes when the store failed. */
+int mnp_gw_feed_poll(mnp_gw_t *gw, unsigned wait_s, unsigned *handled, mnp_error_t *err) MNP_WUR;
+
 #endif

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "mnp/secret.h"
 #include "mnpd.h"
@@ -43,6 +44,45 @@ static int read_key(const char *path, char key[MNP_APIKEY_STR_SIZE], mnp_error_t
     return rc;
 }
 
+#define FEED_WAIT_S 4    /* long poll: below the client's 5 s timeout */
+#define RETRY_MS    1000 /* after a failed poll */
+
+/* One tenant's feed follower: a long poll after another until the gateway stops. */
+static void *follow(void *arg)
+{
+    struct mnpd_tenant *t = arg;
+    pthread_setname_np(pthread_self(), "mnp-gw-feed");
+    bool failing = false;
+    for (;;) {
+        pthread_mutex_lock(&t->g->mu);
+        bool stop = t->g->stopping;
+        pthread_mutex_unlock(&t->g->mu);
+        if (stop)
+            break;
+        unsigned handled = 0;
+        mnp_error_t err = {0};
+        int rc = mnp_gw_feed_poll(t->gw, FEED_WAIT_S, &handled, &err);
+        if (rc != 0 && !failing) /* once per outage, not once a second */
+            mnp_log(MNP_LOG_WARN, "cannot follow the clearinghouse's feed",
+                    MNP_KV(MNP_KV_STR("operator", mnp_gw_operator(t->gw)),
+                           MNP_KV_STR("error", err.msg)));
+        else if (rc == 0 && failing)
+            mnp_log(MNP_LOG_INFO, "following the clearinghouse's feed again",
+                    MNP_KV(MNP_KV_STR("operator", mnp_gw_operator(t->gw))));
+        failing = rc != 0;
+        if (rc != 0) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += RETRY_MS / 1000;
+            pthread_mutex_lock(&t->g->mu);
+            if (!t->g->stopping)
+                pthread_cond_timedwait(&t->g->cv, &t->g->mu, &until);
+            pthread_mutex_unlock(&t->g->mu);
+        }
+    }
+    return NULL;
+}
+
 static int start_tenant(mnpd_gateway_t *g, const struct mnpd_operator *o, const char *local_url,
                         const mnp_clock_t *clock, mnp_error_t *err)
 {
@@ -66,6 +106,10 @@ static int start_tenant(mnpd_gateway_t *g, const struct mnpd_operator *o, const 
         rc = mnp_gw_new(&gcfg, &t->gw, err);
     if (rc == 0 && (rc = mnp_gw_api_add(g->api, t->gw, key)) != 0)
         mnp_error_set(err, rc, "[operator \"%s\"]: its key is another operator's too", o->code);
+    t->g = g;
+    if (rc == 0 && pthread_create(&t->follower, NULL, follow, t) != 0)
+        rc = mnp_error_set(err, MNP_ENOMEM, "cannot start a feed follower");
+    t->following = rc == 0;
     mnp_memzero(key, sizeof(key));
     g->n++; /* counted even when half made, so that stop frees what there is */
     if (rc == 0)
@@ -79,6 +123,8 @@ static int start_tenant(mnpd_gateway_t *g, const struct mnpd_operator *o, const 
 int mnpd_gateway_start(mnpd_gateway_t *g, const mnpd_config_t *cfg, const char *local_url,
                        const mnp_clock_t *clock, mnp_error_t *err)
 {
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->cv, NULL);
     for (size_t i = 0; i < cfg->noperators; i++) {
         int rc = start_tenant(g, &cfg->operators[i], local_url, clock, err);
         if (rc != 0)
@@ -87,8 +133,26 @@ int mnpd_gateway_start(mnpd_gateway_t *g, const mnpd_config_t *cfg, const char *
     return 0;
 }
 
+void mnpd_gateway_halt(mnpd_gateway_t *g)
+{
+    if (g->n > 0) {
+        pthread_mutex_lock(&g->mu);
+        g->stopping = true;
+        pthread_cond_broadcast(&g->cv);
+        pthread_mutex_unlock(&g->mu);
+    }
+    for (size_t i = 0; i < g->n; i++) {
+        if (!g->tenants[i].following)
+            continue;
+        mnp_ch_client_abort(g->tenants[i].client); /* ends a long poll in progress */
+        pthread_join(g->tenants[i].follower, NULL);
+        g->tenants[i].following = false;
+    }
+}
+
 void mnpd_gateway_stop(mnpd_gateway_t *g)
 {
+    mnpd_gateway_halt(g);
     for (size_t i = 0; i < g->n; i++) {
         mnp_gw_free(g->tenants[i].gw);
         mnp_ch_client_free(g->tenants[i].client);

@@ -268,6 +268,7 @@ static void stop_server(mnpd_t *d, mnp_http_server_t *srv)
 static void stop_all(mnpd_t *d)
 {
     atomic_store(&d->ready, false);
+    mnpd_gateway_halt(&d->gw); /* its long polls would hold up the drain */
     stop_server(d, d->gw_http);
     stop_server(d, d->http);
     mnp_http_router_free(d->gw_router);

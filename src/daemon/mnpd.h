@@ -5,6 +5,7 @@
 #ifndef MNPD_H
 #define MNPD_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -60,7 +61,13 @@ typedef struct mnpd_gateway {
         mnp_store_t *store;
         mnp_ch_client_t *client;
         mnp_gw_t *gw;
+        pthread_t follower; /* follows the clearinghouse's feed for this tenant */
+        bool following;
+        struct mnpd_gateway *g;
     } tenants[MNPD_OPERATORS_MAX];
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* signalled when stopping */
+    bool stopping;
 } mnpd_gateway_t;
 
 /* Makes the gateway API and adds its routes to router (before any server uses it). */
@@ -70,6 +77,9 @@ int mnpd_gateway_routes(mnpd_gateway_t *g, mnp_http_router_t *router, mnp_error_
  * clearinghouse = local) and its gateway, served from then on. */
 int mnpd_gateway_start(mnpd_gateway_t *g, const mnpd_config_t *cfg, const char *local_url,
                        const mnp_clock_t *clock, mnp_error_t *err) MNP_WUR;
+
+/* Stops the feed followers (their long polls end at once); the API still answers. */
+void mnpd_gateway_halt(mnpd_gateway_t *g);
 
 /* Frees every tenant and the API; after every server using the routes has stopped. */
 void mnpd_gateway_stop(mnpd_gateway_t *g);

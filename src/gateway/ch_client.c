@@ -7,6 +7,8 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@ struct mnp_ch_client {
     char *base_url;
     char *auth_header; /* "Authorization: Bearer KEY" */
     long timeout_ms;
+    atomic_bool aborted;
     pthread_mutex_t mu;
     CURL *idle[POOL_MAX];
     size_t nidle;
@@ -96,6 +99,19 @@ static void give_back(mnp_ch_client_t *c, CURL *h)
         curl_easy_cleanup(h);
 }
 
+void mnp_ch_client_abort(mnp_ch_client_t *c)
+{
+    atomic_store(&c->aborted, true);
+}
+
+/* libcurl asks between reads (about once a second while waiting): non-zero ends the call. */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return atomic_load((atomic_bool *)arg) ? 1 : 0;
+}
+
 static size_t on_data(char *p, size_t size, size_t n, void *arg)
 {
     mnp_buf_t *b = arg;
@@ -109,6 +125,8 @@ int mnp_ch_client_call(mnp_ch_client_t *c, const char *method, const char *path,
     *status = 0;
     if (answer != NULL)
         *answer = NULL;
+    if (atomic_load(&c->aborted))
+        return mnp_error_set(err, MNP_EIO, "clearinghouse client stopped");
     CURL *h = take(c);
     if (h == NULL)
         return mnp_error_set(err, MNP_ENOMEM, "libcurl: cannot make a handle");
@@ -130,6 +148,9 @@ int mnp_ch_client_call(mnp_ch_client_t *c, const char *method, const char *path,
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &c->aborted);
     if (body != NULL) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));

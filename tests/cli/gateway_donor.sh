@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The operator gateway as the donor (SPEC.md §5): China Unicom's gateway follows the
+# clearinghouse's feed and answers port orders for its numbers by itself: it accepts, or objects
+# with D01 when the owner reported the phone lost after the code was issued. At cutover it
+# acknowledges the NPDB change like every operator's copy, and the port becomes ACTIVE. One mnpd
+# runs both roles; the test waits on the feed (long poll), never on a timer. Run by ctest with
+# MNP_BIN_DIR and MNP_SOURCE_DIR.
+set -euo pipefail
+
+# shellcheck source=tests/cli/lib.bash
+source "$(dirname "$0")/lib.bash"
+# shellcheck source=tests/cli/mnpd.bash
+source "$(dirname "$0")/mnpd.bash"
+# shellcheck source=tests/cli/rules.bash
+source "$(dirname "$0")/rules.bash"
+mnpd_setup
+printf '%s\n' "$cucc" >"$tmp/cucc.key"
+chmod 600 "$tmp/cucc.key"
+cat >>"$tmp/ch.conf" <<CONF
+[gateway]
+[operator "CUCC"]
+name = 中国联通
+service_number = 10010
+clearinghouse = local
+api_key_file = $tmp/cucc.key
+store = sqlite:$tmp/cucc.db
+CONF
+
+zhang=$(idcard 43010219900101123)
+zhao=$(idcard 43010219880808123)
+subscribers() { # subscribers ZHAO_STATUS: the billing system's file
+    cat >"$tmp/subscribers.csv" <<CSV
+number,name,identity,registration,status,unpaid_fen,last_port,services,balance_fen
+13007301234,张三,$zhang,person,normal,0,,,0
+13007301237,赵六,$zhao,person,$1,0,,,0
+CSV
+    run subscribers import --operator CUCC "$tmp/subscribers.csv" --db "$tmp/cucc.db"
+    check "import subscribers ($1)" 0 "$status"
+}
+subscribers normal
+test_clock_start=now
+mnpd_start
+
+feed_seq=0
+# wait_state ORDER STATE: follows the feed (long poll) until the order is in STATE, at most 20
+# feed events later.
+wait_state() {
+    local i
+    for ((i = 0; i < 20; i++)); do
+        http GET "/v1/orders/$1" "$cmcc"
+        [[ "$(json_str state)" == "$2" ]] && break
+        http GET "/v1/events?after=$feed_seq&wait=5" "$cmcc"
+        feed_seq=$(json_int next_after)
+    done
+    http GET "/v1/orders/$1" "$cmcc"
+    check "order $1 reaches $2" "$2" "$(json_str state)"
+}
+# code NUMBER NAME ID: the subscriber's SQXZ; sets code.
+code() {
+    http POST /v1/sms/inbound "$cucc" "{\"from\":\"$1\",\"to\":\"10010\",\"text\":\"SQXZ#$2#$3\"}"
+    code=$(grep -oE '[0-9]{6}' <<<"$(json_str reply)" | head -1)
+    check_match "SQXZ gives $2 a code" '^[0-9]{6}$' "$code"
+}
+
+# D01: 赵六 reports the phone lost after getting the code; the donor's gateway objects. (First,
+# while the daemon's clock still stands at the real time mnpctl records the loss by.)
+code 13007301237 赵六 "$zhao"
+subscribers lost
+http POST /v1/orders "$cmcc" "{\"number\":\"13007301237\",\"identity\":\"$zhao\",\"code\":\"$code\",\"channel\":\"store\"}"
+check "port order for 赵六: 201" 201 "$status"
+order_zhao=$(json_int order)
+wait_state "$order_zhao" REJECTED
+http GET "/v1/orders/$order_zhao" "$cmcc"
+check "rejected with D01" D01 "$(json_str reason)"
+
+# Acceptance by the donor's gateway, then cutover and every copy's acknowledgement: ACTIVE.
+code 13007301234 张三 "$zhang"
+http POST /v1/orders "$cmcc" "{\"number\":\"13007301234\",\"identity\":\"$zhang\",\"code\":\"$code\",\"channel\":\"store\"}"
+check "port order for 张三: 201" 201 "$status"
+order=$(json_int order)
+wait_state "$order" SCHEDULED
+http GET "/v1/audit?limit=1000" "$miit"
+check_match "the donor's gateway accepted it" \
+    '"action":"order.state","actor":"CUCC","at_ms":[0-9]+,"detail":\{[^}]*"state":"ACCEPTED"' "$body"
+advance 3600000
+wait_state "$order" BROADCASTING
+seq=$(http GET "/v1/orders/$order" "$cmcc"; json_int npdb_seq)
+for key in "$cmcc" "$ctcc" "$cbn"; do
+    http POST /v1/events/ack "$key" "{\"seq\":$seq}"
+done
+for ((i = 0; i < 10; i++)); do # the gateway acknowledges on its own; the timers then move it
+    advance 0
+    http GET "/v1/orders/$order" "$cmcc"
+    [[ "$(json_str state)" == ACTIVE ]] && break
+    http GET "/v1/events?after=$feed_seq&wait=1" "$cmcc"
+    feed_seq=$(json_int next_after)
+done
+check "ACTIVE once the gateway acknowledged too" ACTIVE "$(json_str state)"
+
+mnpd_stop
+finish
