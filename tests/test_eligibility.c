@@ -101,29 +101,29 @@ static void test_each_code_alone(void **state)
     (void)state;
     fixture_t f;
 
-    fixture_init(&f);
-    f.sub.registration = MNP_REG_COMPANY;
-    check(&f);
-    assert_unmet(&f.out, BIT(1));
-    assert_int_equal(f.out.registration, MNP_REG_COMPANY);
-
-    fixture_init(&f);
-    f.sub.registration = MNP_REG_NONE;
-    check(&f);
-    assert_unmet(&f.out, BIT(1));
-    assert_int_equal(f.out.registration, MNP_REG_NONE);
-
-    fixture_init(&f);
-    f.sub.status = MNP_SUB_LOST;
-    check(&f);
-    assert_unmet(&f.out, BIT(2));
-    assert_int_equal(f.out.status, MNP_SUB_LOST);
-
-    fixture_init(&f);
-    f.sub.status = MNP_SUB_SUSPENDED;
-    check(&f);
-    assert_unmet(&f.out, BIT(2));
-    assert_int_equal(f.out.status, MNP_SUB_SUSPENDED);
+    /* E01 for each registration but a person's, E02 for each status but normal. */
+    static const struct {
+        mnp_registration_t registration;
+        mnp_sub_status_t status;
+    } records[] = {
+        {MNP_REG_COMPANY, MNP_SUB_NORMAL},
+        {MNP_REG_NONE, MNP_SUB_NORMAL},
+        {MNP_REG_PERSON, MNP_SUB_LOST},
+        {MNP_REG_PERSON, MNP_SUB_SUSPENDED},
+    };
+    for (size_t i = 0; i < sizeof(records) / sizeof(records[0]); i++) {
+        fixture_init(&f);
+        f.sub.registration = records[i].registration;
+        f.sub.status = records[i].status;
+        check(&f);
+        if (records[i].registration != MNP_REG_PERSON) {
+            assert_unmet(&f.out, BIT(1));
+            assert_int_equal(f.out.registration, records[i].registration);
+        } else {
+            assert_unmet(&f.out, BIT(2));
+            assert_int_equal(f.out.status, records[i].status);
+        }
+    }
 
     fixture_init(&f);
     f.sub.unpaid_fen = 1; /* one fen is already owed */

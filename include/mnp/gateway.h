@@ -57,6 +57,22 @@ typedef struct mnp_gw_sms_result {
 int mnp_gw_sms_inbound(mnp_gw_t *gw, const char *from, const char *to, const char *text,
                        mnp_gw_sms_result_t *out, mnp_error_t *err) MNP_WUR;
 
+typedef struct mnp_gw_port_result {
+    int status;    /* 201, or the refusal (the clearinghouse's own status and code) */
+    char code[32]; /* "C01", "C08", "clearinghouse_unreachable" */
+    char detail[256];
+    int64_t order_id;
+} mnp_gw_port_result_t;
+
+/* The recipient submits a port for a subscriber at its store or online channel: checks the
+ * number, name (1-63 bytes) and identity number (400 C08), submits the order to the
+ * clearinghouse with the code, and follows it; at ACTIVE the subscriber is created with this name
+ * and identity. The clearinghouse's refusals come back as they are (C01-C08); 503
+ * clearinghouse_unreachable when it could not be asked. <0 only when the store failed. */
+int mnp_gw_port_in(mnp_gw_t *gw, const char *number, const char *name, const char *identity,
+                   const char *code, const char *channel, mnp_gw_port_result_t *out,
+                   mnp_error_t *err) MNP_WUR;
+
 /* Follows the clearinghouse's feed one page: reads after the stored position (waiting up to
  * wait_s seconds for something new), answers port orders for this operator's numbers as the
  * donor (D01 when the number was reported lost or suspended after the code was issued, D02 when

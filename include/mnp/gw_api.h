@@ -7,6 +7,9 @@
  *   POST /v1/sms/inbound           an SMS as the SMS centre delivers it   {from, to, text}
  *   GET  /v1/sms/outbound?after=ID&limit=N   replies waiting to be sent, oldest first
  *   POST /v1/sms/outbound/ack      the SMS centre sent them               {up_to}
+ *   POST /v1/port-in               a shop submits a port (recipient)      {number, name,
+ *                                                                           identity, code,
+ * channel}
  */
 #ifndef MNP_GW_API_H
 #define MNP_GW_API_H

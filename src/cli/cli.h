@@ -1,6 +1,7 @@
 /*
  * Private interface of mnpctl: the command entry points, the conventions every command shares
- * (exit statuses, how usage errors and library errors are reported), the fast line reader that
+ * (exit statuses, how usage errors and library errors are reported, operator codes, running one
+ * transaction on a store), the fast line reader that
  * the bulk commands read their input with, and the progress bar. Nothing here is a library API.
  */
 #ifndef MNP_CLI_H
@@ -12,6 +13,7 @@
 #include <stdio.h>
 
 #include "mnp/error.h"
+#include "mnp/store.h"
 
 /* MNP_VERSION is the CMake project version, passed by tools/CMakeLists.txt. */
 #ifndef MNP_VERSION
@@ -71,6 +73,15 @@ void cli_put_sanitized(FILE *out, const char *s, size_t len);
 
 /* Parses a decimal unsigned 64-bit integer (the whole string); false if it is not one. */
 bool cli_parse_u64(const char *s, uint64_t *out);
+
+/* Whether s is an operator code or regulator name as mnpctl takes them: 2 to
+ * MNP_STORE_CODE_MAX - 1 upper-case ASCII letters or digits. */
+bool cli_valid_code(const char *s);
+
+/* Opens the store at db (created when missing if create), runs fn in one write (write = true)
+ * or read transaction and closes the store: 0, or the negative MNP_E* code with err set. */
+int cli_store_run(const char *db, bool create, bool write, mnp_store_fn fn, void *arg,
+                  mnp_error_t *err) MNP_WUR;
 
 /* ---- fast line reader -------------------------------------------------------------------- */
 

@@ -90,13 +90,7 @@ static int parse_db(const char *cmd, const char *help, int argc, char **argv, co
 static int with_store(const char *db, bool create, bool write, mnp_store_fn fn, void *arg)
 {
     mnp_error_t err = {0};
-    mnp_store_t *store;
-    mnp_store_config_t cfg = {.url = db, .create = create, .readers = 1};
-    int rc = mnp_store_open(&cfg, &store, &err);
-    if (rc == 0) {
-        rc = write ? mnp_store_write(store, fn, arg, &err) : mnp_store_read(store, fn, arg, &err);
-        mnp_store_close(store);
-    }
+    int rc = cli_store_run(db, create, write, fn, arg, &err);
     return rc == 0 ? CLI_EXIT_OK : cli_fail_error(rc, &err);
 }
 

@@ -108,18 +108,6 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
     return -1;
 }
 
-/* Operator codes and regulator names: 2-15 upper-case ASCII letters or digits. */
-static bool valid_code(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 2 || n >= MNP_STORE_CODE_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
-            return false;
-    return true;
-}
-
 typedef struct cred_job {
     mnp_role_t role;
     const char *principal;
@@ -222,13 +210,7 @@ static int list_operators(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 static int operator_list(const admin_opts_t *o)
 {
     mnp_error_t err = {0};
-    mnp_store_t *store;
-    mnp_store_config_t cfg = {.url = o->db, .readers = 1};
-    int rc = mnp_store_open(&cfg, &store, &err);
-    if (rc == 0) {
-        rc = mnp_store_read(store, list_operators, NULL, &err);
-        mnp_store_close(store);
-    }
+    int rc = cli_store_run(o->db, false, false, list_operators, NULL, &err);
     return rc == 0 ? CLI_EXIT_OK : cli_fail_error(rc, &err);
 }
 
@@ -256,7 +238,7 @@ int cli_cmd_operator(int argc, char **argv)
     if (nargs != 1)
         return cli_usage_error(cmd, "needs exactly one operator CODE");
     const char *code = argv[1 + optind];
-    if (!valid_code(code))
+    if (!cli_valid_code(code))
         return cli_usage_error(cmd,
                                "'%s' is not an operator code (2-15 upper-case letters or "
                                "digits)",
@@ -288,7 +270,7 @@ int cli_cmd_regulator(int argc, char **argv)
     if (argc - 1 - optind != 1)
         return cli_usage_error("regulator add", "needs exactly one regulator NAME");
     const char *name = argv[1 + optind];
-    if (!valid_code(name))
+    if (!cli_valid_code(name))
         return cli_usage_error("regulator add",
                                "'%s' is not a regulator name (2-15 upper-case letters or digits)",
                                name);

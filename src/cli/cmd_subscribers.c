@@ -97,18 +97,6 @@ typedef struct import_opts {
     const char *name; /* the file as messages name it */
 } import_opts_t;
 
-/* Operator codes as `mnpctl operator add` makes them. */
-static bool valid_code(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 2 || n >= MNP_STORE_CODE_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
-            return false;
-    return true;
-}
-
 /* Parses the command line of cmd; -1 when the import should run, else the exit status. */
 static int parse_opts(const char *cmd, const char *help, int argc, char **argv, import_opts_t *o)
 {
@@ -141,7 +129,7 @@ static int parse_opts(const char *cmd, const char *help, int argc, char **argv, 
     }
     if (o->op == NULL)
         return cli_usage_error(cmd, "no operator: pass --operator CODE");
-    if (!valid_code(o->op))
+    if (!cli_valid_code(o->op))
         return cli_usage_error(cmd, "operator '%s' is not 2-15 upper-case letters or digits",
                                o->op);
     if (o->db == NULL || o->db[0] == '\0')
@@ -212,127 +200,129 @@ static int print_report(const import_opts_t *o, const mnp_csv_report_t *rep)
 static int write_store(const import_opts_t *o, mnp_store_fn fn, void *arg)
 {
     mnp_error_t err = {0};
-    mnp_store_t *store;
-    mnp_store_config_t cfg = {.url = o->db, .create = true, .readers = 1};
-    int rc = mnp_store_open(&cfg, &store, &err);
-    if (rc == 0) {
-        rc = mnp_store_write(store, fn, arg, &err);
-        mnp_store_close(store);
-    }
+    int rc = cli_store_run(o->db, true, true, fn, arg, &err);
     if (rc == 0)
         return CLI_EXIT_OK;
     return cli_fail("%s: %s", o->name, err.msg[0] ? err.msg : mnp_strerror(rc));
 }
 
-/* ---- subscribers -------------------------------------------------------------------------- */
-
-typedef struct subscribers_job {
+/* What an import hands its store write, and what the write found. */
+typedef struct import_job {
     const char *op;
-    const mnp_subscriber_row_t *rows;
+    const void *rows; /* mnp_subscriber_row_t or mnp_agreement_row_t */
     size_t n;
     int64_t now_ms;
     size_t added, changed;
-} subscribers_job_t;
+} import_job_t;
+
+/* A file parser of subscriber_csv.h with the rows' type left out. */
+typedef int (*parse_fn)(const char *text, size_t len, const char *name, void **rows, size_t *n,
+                        mnp_csv_report_t *report);
+
+/* Reads o's file and parses it with parse; when it is good, runs write with job (its rows
+ * set) in one transaction. The exit status; job->n holds the file's rows. */
+static int import_file(const import_opts_t *o, parse_fn parse, mnp_store_fn write,
+                       import_job_t *job)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int st = read_file(o, &text, &len);
+    if (st != CLI_EXIT_OK)
+        return st;
+    void *rows;
+    mnp_csv_report_t *rep = mnp_xmalloc(sizeof(*rep));
+    int rc = parse(text, len, o->name, &rows, &job->n, rep);
+    free(text);
+    if (rc != 0)
+        st = rc == MNP_EFORMAT ? print_report(o, rep) : cli_fail_error(rc, NULL);
+    free(rep);
+    if (rc != 0)
+        return st;
+    job->op = o->op;
+    job->rows = rows;
+    job->now_ms = mnp_clock_now_ms(mnp_clock_real());
+    st = write_store(o, write, job);
+    free(rows);
+    return st;
+}
+
+/* The command GROUP import: its start, its options, then run(options). */
+static int import_cmd(const char *group, const char *help, int argc, char **argv,
+                      int (*run)(const import_opts_t *o))
+{
+    int start = cli_group_start(group, help, argc, argv);
+    if (start >= 0)
+        return start;
+    if (strcmp(argv[1], "import") != 0)
+        return cli_usage_error(group, "unknown %s command '%s'", group, argv[1]);
+    char cmd[32];
+    snprintf(cmd, sizeof(cmd), "%s import", group);
+    import_opts_t o;
+    int st = parse_opts(cmd, help, argc - 1, argv + 1, &o);
+    return st >= 0 ? st : run(&o);
+}
+
+/* ---- subscribers -------------------------------------------------------------------------- */
+
+static int subscribers_parse(const char *text, size_t len, const char *name, void **rows, size_t *n,
+                             mnp_csv_report_t *report)
+{
+    mnp_subscriber_row_t *v;
+    int rc = mnp_subscribers_parse(text, len, name, &v, n, report);
+    *rows = v;
+    return rc;
+}
 
 static int subscribers_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
-    subscribers_job_t *j = arg;
+    import_job_t *j = arg;
     return mnp_txn_gw_subscribers_put(txn, j->op, j->rows, j->n, j->now_ms, &j->added, &j->changed,
                                       err);
 }
 
 static int subscribers_import(const import_opts_t *o)
 {
-    char *text;
-    size_t len;
-    int st = read_file(o, &text, &len);
-    if (st != CLI_EXIT_OK)
-        return st;
-    mnp_subscriber_row_t *rows;
-    size_t n;
-    mnp_csv_report_t *rep = mnp_xmalloc(sizeof(*rep));
-    int rc = mnp_subscribers_parse(text, len, o->name, &rows, &n, rep);
-    free(text);
-    if (rc != 0) {
-        st = rc == MNP_EFORMAT ? print_report(o, rep) : cli_fail_error(rc, NULL);
-        free(rep);
-        return st;
-    }
-    free(rep);
-    subscribers_job_t job = {
-        .op = o->op, .rows = rows, .n = n, .now_ms = mnp_clock_now_ms(mnp_clock_real())};
-    st = write_store(o, subscribers_write, &job);
+    import_job_t job = {0};
+    int st = import_file(o, subscribers_parse, subscribers_write, &job);
     if (st == CLI_EXIT_OK)
-        printf("%s: %zu subscribers: %zu added, %zu changed, %zu unchanged\n", o->name, n,
-               job.added, job.changed, n - job.added - job.changed);
-    free(rows);
+        printf("%s: %zu subscribers: %zu added, %zu changed, %zu unchanged\n", o->name, job.n,
+               job.added, job.changed, job.n - job.added - job.changed);
     return st;
 }
 
 int cli_cmd_subscribers(int argc, char **argv)
 {
-    int start = cli_group_start("subscribers", subscribers_help, argc, argv);
-    if (start >= 0)
-        return start;
-    if (strcmp(argv[1], "import") != 0)
-        return cli_usage_error("subscribers", "unknown subscribers command '%s'", argv[1]);
-    import_opts_t o;
-    int st = parse_opts("subscribers import", subscribers_help, argc - 1, argv + 1, &o);
-    return st >= 0 ? st : subscribers_import(&o);
+    return import_cmd("subscribers", subscribers_help, argc, argv, subscribers_import);
 }
 
 /* ---- agreements --------------------------------------------------------------------------- */
 
-typedef struct agreements_job {
-    const char *op;
-    const mnp_agreement_row_t *rows;
-    size_t n;
-    int64_t now_ms;
-    size_t added;
-} agreements_job_t;
+static int agreements_parse(const char *text, size_t len, const char *name, void **rows, size_t *n,
+                            mnp_csv_report_t *report)
+{
+    mnp_agreement_row_t *v;
+    int rc = mnp_agreements_parse(text, len, name, &v, n, report);
+    *rows = v;
+    return rc;
+}
 
 static int agreements_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
-    agreements_job_t *j = arg;
+    import_job_t *j = arg;
     return mnp_txn_gw_agreements_add(txn, j->op, j->rows, j->n, j->now_ms, &j->added, err);
 }
 
 static int agreements_import(const import_opts_t *o)
 {
-    char *text;
-    size_t len;
-    int st = read_file(o, &text, &len);
-    if (st != CLI_EXIT_OK)
-        return st;
-    mnp_agreement_row_t *rows;
-    size_t n;
-    mnp_csv_report_t *rep = mnp_xmalloc(sizeof(*rep));
-    int rc = mnp_agreements_parse(text, len, o->name, &rows, &n, rep);
-    free(text);
-    if (rc != 0) {
-        st = rc == MNP_EFORMAT ? print_report(o, rep) : cli_fail_error(rc, NULL);
-        free(rep);
-        return st;
-    }
-    free(rep);
-    agreements_job_t job = {
-        .op = o->op, .rows = rows, .n = n, .now_ms = mnp_clock_now_ms(mnp_clock_real())};
-    st = write_store(o, agreements_write, &job);
+    import_job_t job = {0};
+    int st = import_file(o, agreements_parse, agreements_write, &job);
     if (st == CLI_EXIT_OK)
-        printf("%s: %zu agreements: %zu added, %zu already stored\n", o->name, n, job.added,
-               n - job.added);
-    free(rows);
+        printf("%s: %zu agreements: %zu added, %zu already stored\n", o->name, job.n, job.added,
+               job.n - job.added);
     return st;
 }
 
 int cli_cmd_agreements(int argc, char **argv)
 {
-    int start = cli_group_start("agreements", agreements_help, argc, argv);
-    if (start >= 0)
-        return start;
-    if (strcmp(argv[1], "import") != 0)
-        return cli_usage_error("agreements", "unknown agreements command '%s'", argv[1]);
-    import_opts_t o;
-    int st = parse_opts("agreements import", agreements_help, argc - 1, argv + 1, &o);
-    return st >= 0 ? st : agreements_import(&o);
+    return import_cmd("agreements", agreements_help, argc, argv, agreements_import);
 }

@@ -149,6 +149,40 @@ static void post_inbound(mnp_http_request_t *req, void *ud)
     json_decref(root);
 }
 
+typedef struct port_body {
+    const char *number, *name, *identity, *code, *channel;
+} port_body_t;
+
+static const mnp_json_field_t port_spec[] = {
+    {"number", MNP_JSON_STRING, true, 32, 0, 0, offsetof(port_body_t, number)},
+    {"name", MNP_JSON_STRING, true, 63, 0, 0, offsetof(port_body_t, name)},
+    {"identity", MNP_JSON_STRING, true, 18, 0, 0, offsetof(port_body_t, identity)},
+    {"code", MNP_JSON_NUMBER_STRING, true, 6, 0, 0, offsetof(port_body_t, code)},
+    {"channel", MNP_JSON_STRING, true, 15, 0, 0, offsetof(port_body_t, channel)},
+};
+
+static void post_port_in(mnp_http_request_t *req, void *ud)
+{
+    mnp_gw_t *gw = authenticate(req, ud);
+    port_body_t b = {0};
+    json_t *root;
+    if (gw == NULL || !decode(req, port_spec, 5, &b, &root))
+        return;
+    mnp_gw_port_result_t r;
+    mnp_error_t err = {0};
+    int rc = mnp_gw_port_in(gw, b.number, b.name, b.identity, b.code, b.channel, &r, &err);
+    if (rc != 0) {
+        mnp_http_reply_problem(req, 503, "unavailable", "%s", err.msg[0] ? err.msg : "store");
+    } else if (r.status >= 400) {
+        mnp_http_reply_problem(req, r.status, r.code[0] ? r.code : "refused", "%s", r.detail);
+    } else {
+        char body[64];
+        int n = snprintf(body, sizeof(body), "{\"order\":%lld}", (long long)r.order_id);
+        mnp_http_reply_json(req, 201, body, (size_t)n);
+    }
+    json_decref(root);
+}
+
 typedef struct outbound_page {
     mnp_gw_t *gw;
     int64_t after;
@@ -264,6 +298,7 @@ int mnp_gw_api_routes(mnp_http_router_t *router, mnp_gw_api_t *api)
         {"POST", "/v1/sms/inbound", "sms_inbound", post_inbound},
         {"GET", "/v1/sms/outbound", "sms_outbound", get_outbound},
         {"POST", "/v1/sms/outbound/ack", "sms_outbound_ack", post_outbound_ack},
+        {"POST", "/v1/port-in", "port_in", post_port_in},
     };
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         int rc = mnp_http_router_add(router, routes[i].method, routes[i].pattern, routes[i].name,

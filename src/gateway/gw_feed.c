@@ -60,6 +60,7 @@ typedef struct step {
     mnp_gw_order_t rec;
     mnp_prov_kind_t prov; /* 0: none */
     bool set_active, active;
+    bool create_sub; /* ported in: the subscriber is ours now, if we know who */
     const char *sms; /* to the subscriber, or NULL */
 } step_t;
 
@@ -67,13 +68,39 @@ static int write_step(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
     step_t *s = arg;
     int64_t now = mnp_clock_now_ms(s->gw->clock);
-    int rc = mnp_txn_gw_order_put(txn, &s->rec, err);
+    /* What the shop recorded at port-in (gw_port.c) may have arrived since the order was read:
+     * it is kept, and decides whether the subscriber is created here. */
+    mnp_gw_order_t cur;
+    int rc = mnp_txn_gw_order_get(txn, s->gw->op, s->rec.order_id, &cur, err);
+    if (rc == 0 && cur.name[0] != '\0') {
+        snprintf(s->rec.name, sizeof(s->rec.name), "%s", cur.name);
+        snprintf(s->rec.identity, sizeof(s->rec.identity), "%s", cur.identity);
+        snprintf(s->rec.channel, sizeof(s->rec.channel), "%s", cur.channel);
+    }
+    if (rc == MNP_ENOENT) {
+        mnp_error_clear(err);
+        rc = 0;
+    }
+    bool create_sub = s->create_sub && s->rec.name[0] != '\0';
+    if (rc == 0)
+        rc = mnp_txn_gw_order_put(txn, &s->rec, err);
     if (rc == 0 && s->set_active && s->seen->have_sub) {
         rc = mnp_txn_gw_subscriber_set_active(txn, s->gw->op, s->rec.number, s->active, now, err);
         if (rc == MNP_ENOENT) {
             mnp_error_clear(err);
             rc = 0;
         }
+    }
+    if (rc == 0 && create_sub) {
+        mnp_subscriber_row_t row = {.sub = {.number = s->rec.number,
+                                            .registration = MNP_REG_PERSON,
+                                            .status = MNP_SUB_NORMAL,
+                                            .last_port_ms = now}};
+        snprintf(row.sub.name, sizeof(row.sub.name), "%s", s->rec.name);
+        snprintf(row.sub.identity, sizeof(row.sub.identity), "%s", s->rec.identity);
+        rc = mnp_txn_gw_subscribers_put(txn, s->gw->op, &row, 1, now, NULL, NULL, err);
+        if (rc == 0)
+            rc = mnp_txn_gw_subscriber_set_active(txn, s->gw->op, s->rec.number, true, now, err);
     }
     if (rc == 0 && s->prov != 0) {
         mnp_gw_prov_t ev = {.kind = s->prov,
@@ -168,6 +195,7 @@ static int order_event(mnp_gw_t *gw, json_t *ev, mnp_error_t *err)
         st.active = false;
     } else if (strcmp(state, "ACTIVE") == 0 && is_recipient) {
         st.prov = MNP_PROV_ACTIVATE;
+        st.create_sub = true; /* when the shop's record names the subscriber */
         snprintf(text, sizeof(text), "【%s】欢迎！您的号码已成功携入%s，现已可正常使用。", gw->name,
                  gw->name);
         st.sms = text;

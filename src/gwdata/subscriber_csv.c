@@ -59,13 +59,73 @@ static const char *field_word(const mnp_csv_field_t *f, char *buf)
     return buf;
 }
 
-/* Grows *rows (elements of size bytes, *cap of them) to hold one more. */
-static void *rows_reserve(void *rows, size_t n, size_t *cap, size_t size)
+/* What the two file kinds differ in; parse_rows is the rest. */
+typedef struct file_kind {
+    const char *const *columns;
+    size_t ncolumns;
+    size_t row_size;
+    /* Checks the current row into row; false with it reported. */
+    bool (*row)(gw_file_t *r, void *row);
+    /* The hash of a row's key, and whether two rows' keys are equal. */
+    uint64_t (*hash)(const void *row);
+    bool (*same)(const void *a, const void *b);
+    /* Reports row, whose key is also on line first. */
+    void (*repeated)(gw_file_t *r, const void *row, size_t first);
+} file_kind_t;
+
+typedef struct rows_seen {
+    const file_kind_t *kind;
+    char *v;         /* the rows read so far */
+    const void *key; /* the row being looked for by same_key */
+} rows_seen_t;
+
+static bool same_key(size_t row, const void *arg)
 {
-    if (n < *cap)
-        return rows;
-    *cap = *cap ? *cap * 2 : 256;
-    return mnp_xrealloc(rows, *cap * size);
+    const rows_seen_t *rs = arg;
+    return rs->kind->same(rs->v + row * rs->kind->row_size, rs->key);
+}
+
+/* Reads every row of a file of kind k: each is checked, then refused when its key repeats an
+ * earlier row's. Any bad row refuses the file (MNP_EFORMAT); *rows (caller frees, NULL for
+ * none) and *nrows receive the rows of a good one. */
+static int parse_rows(const file_kind_t *k, const char *text, size_t len, const char *name,
+                      void **rows, size_t *nrows, mnp_csv_report_t *report)
+{
+    *rows = NULL;
+    *nrows = 0;
+    gw_file_t *r = mnp_xmalloc(sizeof(*r));
+    rows_seen_t rs = {.kind = k};
+    size_t n = 0, cap = 0;
+    gw_seen_t seen = {0};
+    int rc = gw_file_open(r, text, len, name, k->columns, k->ncolumns, report);
+    while (rc == 0 && (rc = gw_file_next(r)) == 1) {
+        rc = 0;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            rs.v = mnp_xrealloc(rs.v, cap * k->row_size);
+        }
+        void *row = rs.v + n * k->row_size;
+        if (!k->row(r, row))
+            continue;
+        rs.key = row;
+        size_t first = gw_seen_add(&seen, k->hash(row), n, r->line_no, same_key, &rs);
+        if (first != 0) {
+            k->repeated(r, row, first);
+            continue;
+        }
+        n++;
+    }
+    if (rc == 0 && report->bad_rows > 0)
+        rc = MNP_EFORMAT;
+    if (rc == 0 && n > 0) {
+        *rows = rs.v;
+        *nrows = n;
+        rs.v = NULL;
+    }
+    free(rs.v);
+    gw_seen_fini(&seen);
+    free(r);
+    return rc;
 }
 
 /* ---- subscribers -------------------------------------------------------------------------- */
@@ -104,8 +164,9 @@ static bool parse_services(gw_file_t *r, const mnp_csv_field_t *f, mnp_subscribe
 }
 
 /* Checks every column of the current row into *row; false with the row reported. */
-static bool subscriber_row(gw_file_t *r, mnp_subscriber_row_t *row)
+static bool subscriber_row(gw_file_t *r, void *out)
 {
+    mnp_subscriber_row_t *row = out;
     const mnp_csv_field_t *f = r->f;
     mnp_subscriber_t *s = &row->sub;
     char word[WORD_MAX], show[40];
@@ -141,59 +202,47 @@ static bool subscriber_row(gw_file_t *r, mnp_subscriber_row_t *row)
     return gw_field_amount(r, &f[S_BALANCE], "balance_fen", &row->balance_fen);
 }
 
-typedef struct sub_rows {
-    mnp_subscriber_row_t *v;
-    size_t n, cap;
-    uint64_t number; /* the key being looked for by same_number */
-} sub_rows_t;
-
-static bool same_number(size_t row, const void *arg)
+static uint64_t number_hash(const void *row)
 {
-    const sub_rows_t *rs = arg;
-    return rs->v[row].sub.number == rs->number;
+    const mnp_subscriber_row_t *x = row;
+    return gw_hash(0, &x->sub.number, sizeof(x->sub.number));
+}
+
+static bool same_number(const void *a, const void *b)
+{
+    const mnp_subscriber_row_t *x = a, *y = b;
+    return x->sub.number == y->sub.number;
+}
+
+static void number_repeated(gw_file_t *r, const void *row, size_t first)
+{
+    const mnp_subscriber_row_t *x = row;
+    gw_file_bad(r, "number %llu is also on line %zu", (unsigned long long)x->sub.number, first);
 }
 
 int mnp_subscribers_parse(const char *text, size_t len, const char *name,
                           mnp_subscriber_row_t **rows, size_t *nrows, mnp_csv_report_t *report)
 {
-    *rows = NULL;
-    *nrows = 0;
-    gw_file_t *r = mnp_xmalloc(sizeof(*r));
-    sub_rows_t rs = {0};
-    gw_seen_t seen = {0};
-    int rc = gw_file_open(r, text, len, name, subscriber_columns, S_COLUMNS, report);
-    while (rc == 0 && (rc = gw_file_next(r)) == 1) {
-        rc = 0;
-        rs.v = rows_reserve(rs.v, rs.n, &rs.cap, sizeof(*rs.v));
-        mnp_subscriber_row_t *row = &rs.v[rs.n];
-        if (!subscriber_row(r, row))
-            continue;
-        rs.number = row->sub.number;
-        size_t first = gw_seen_add(&seen, gw_hash(0, &rs.number, sizeof(rs.number)), rs.n,
-                                   r->line_no, same_number, &rs);
-        if (first != 0) {
-            gw_file_bad(r, "number %llu is also on line %zu", (unsigned long long)rs.number, first);
-            continue;
-        }
-        rs.n++;
-    }
-    if (rc == 0 && report->bad_rows > 0)
-        rc = MNP_EFORMAT;
-    if (rc == 0 && rs.n > 0) {
-        *rows = rs.v;
-        *nrows = rs.n;
-        rs.v = NULL;
-    }
-    free(rs.v);
-    gw_seen_fini(&seen);
-    free(r);
+    static const file_kind_t kind = {
+        .columns = subscriber_columns,
+        .ncolumns = S_COLUMNS,
+        .row_size = sizeof(mnp_subscriber_row_t),
+        .row = subscriber_row,
+        .hash = number_hash,
+        .same = same_number,
+        .repeated = number_repeated,
+    };
+    void *v;
+    int rc = parse_rows(&kind, text, len, name, &v, nrows, report);
+    *rows = v;
     return rc;
 }
 
 /* ---- agreements --------------------------------------------------------------------------- */
 
-static bool agreement_row(gw_file_t *r, mnp_agreement_row_t *row)
+static bool agreement_row(gw_file_t *r, void *out)
 {
+    mnp_agreement_row_t *row = out;
     const mnp_csv_field_t *f = r->f;
     mnp_agreement_t *a = &row->agreement;
     char word[WORD_MAX], show[40];
@@ -227,63 +276,44 @@ static bool agreement_row(gw_file_t *r, mnp_agreement_row_t *row)
     return true;
 }
 
-typedef struct agr_rows {
-    mnp_agreement_row_t *v;
-    size_t n, cap;
-    const mnp_agreement_row_t *key; /* the row being looked for by same_agreement */
-} agr_rows_t;
-
 /* One agreement is a number's agreement of one name over one period. */
-static bool same_agreement(size_t row, const void *arg)
+static bool same_agreement(const void *a, const void *b)
 {
-    const agr_rows_t *rs = arg;
-    const mnp_agreement_row_t *x = &rs->v[row], *y = rs->key;
+    const mnp_agreement_row_t *x = a, *y = b;
     return x->number == y->number && x->agreement.start_ms == y->agreement.start_ms &&
            x->agreement.end_ms == y->agreement.end_ms &&
            strcmp(x->agreement.name, y->agreement.name) == 0;
 }
 
-static uint64_t agreement_hash(const mnp_agreement_row_t *row)
+static uint64_t agreement_hash(const void *p)
 {
+    const mnp_agreement_row_t *row = p;
     uint64_t h = gw_hash(0, &row->number, sizeof(row->number));
     h = gw_hash(h, &row->agreement.start_ms, sizeof(row->agreement.start_ms));
     h = gw_hash(h, &row->agreement.end_ms, sizeof(row->agreement.end_ms));
     return gw_hash(h, row->agreement.name, strlen(row->agreement.name));
 }
 
+static void agreement_repeated(gw_file_t *r, const void *row, size_t first)
+{
+    (void)row;
+    gw_file_bad(r, "the same agreement (number, name, start, end) is on line %zu", first);
+}
+
 int mnp_agreements_parse(const char *text, size_t len, const char *name, mnp_agreement_row_t **rows,
                          size_t *nrows, mnp_csv_report_t *report)
 {
-    *rows = NULL;
-    *nrows = 0;
-    gw_file_t *r = mnp_xmalloc(sizeof(*r));
-    agr_rows_t rs = {0};
-    gw_seen_t seen = {0};
-    int rc = gw_file_open(r, text, len, name, agreement_columns, A_COLUMNS, report);
-    while (rc == 0 && (rc = gw_file_next(r)) == 1) {
-        rc = 0;
-        rs.v = rows_reserve(rs.v, rs.n, &rs.cap, sizeof(*rs.v));
-        mnp_agreement_row_t *row = &rs.v[rs.n];
-        if (!agreement_row(r, row))
-            continue;
-        rs.key = row;
-        size_t first =
-            gw_seen_add(&seen, agreement_hash(row), rs.n, r->line_no, same_agreement, &rs);
-        if (first != 0) {
-            gw_file_bad(r, "the same agreement (number, name, start, end) is on line %zu", first);
-            continue;
-        }
-        rs.n++;
-    }
-    if (rc == 0 && report->bad_rows > 0)
-        rc = MNP_EFORMAT;
-    if (rc == 0 && rs.n > 0) {
-        *rows = rs.v;
-        *nrows = rs.n;
-        rs.v = NULL;
-    }
-    free(rs.v);
-    gw_seen_fini(&seen);
-    free(r);
+    static const file_kind_t kind = {
+        .columns = agreement_columns,
+        .ncolumns = A_COLUMNS,
+        .row_size = sizeof(mnp_agreement_row_t),
+        .row = agreement_row,
+        .hash = agreement_hash,
+        .same = same_agreement,
+        .repeated = agreement_repeated,
+    };
+    void *v;
+    int rc = parse_rows(&kind, text, len, name, &v, nrows, report);
+    *rows = v;
     return rc;
 }

@@ -10,9 +10,7 @@
  */
 #include <string.h>
 
-#include "mnp/store_gateway.h"
-#include "mnp/store_orders.h"
-#include "sqliteInt.h"
+#include "gatewayInt.h"
 
 /* Slots STMT_GATEWAY_BASE + 0 .. + 23; sqlite_gateway_queue.c has + 24 .. + 47. */
 enum {
@@ -33,7 +31,7 @@ enum {
     "op, number, name, identity, registration, status, unpaid_fen, last_port_ms, services, "       \
     "balance_fen, active, status_since_ms, identity_since_ms, updated_ms"
 #define SQL_SUB_GET "SELECT " SUB_COLS " FROM gw_subscribers WHERE op = ?1 AND number = ?2"
-/* ?1 .. ?10 are bound by bind_row in every statement that takes a row. */
+/* ?1 .. ?10 are the row in every statement that takes one (subscriber_put). */
 #define SQL_SUB_INSERT                                                                             \
     "INSERT INTO gw_subscribers(" SUB_COLS ") "                                                    \
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?11, ?11)"
@@ -66,18 +64,57 @@ enum {
 /* services joined by ';' (which no service name holds): MNP_SERVICES_MAX names and separators */
 #define SERVICES_TEXT_MAX (MNP_SERVICES_MAX * MNP_SERVICE_NAME_MAX)
 
-static int check_op(const char *op, mnp_error_t *err)
+static void bind_val(sqlite3_stmt *st, int i, const gw_val_t *v)
 {
-    size_t n = op != NULL ? strnlen(op, MNP_STORE_CODE_MAX) : 0;
-    if (n == 0 || n >= MNP_STORE_CODE_MAX)
-        return mnp_error_set(err, MNP_EINVAL, "operator code must be 1 to %d characters",
-                             MNP_STORE_CODE_MAX - 1);
-    return 0;
+    if (v->kind == GW_V_TEXT)
+        sqlite3_bind_text(st, i, v->s, -1, SQLITE_STATIC);
+    else if (v->kind == GW_V_INT_OR_NULL && v->i == 0)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_int64(st, i, v->i);
 }
 
-static bool number_ok(uint64_t number)
+sqlite3_stmt *gw_stmt(store_conn_t *c, int slot, const char *sql, const gw_val_t *vals, size_t n,
+                      mnp_error_t *err)
 {
-    return number != 0 && number <= MNP_STORE_NUMBER_MAX;
+    sqlite3_stmt *st = sqlite_stmt(c, slot, sql, err);
+    for (size_t i = 0; st != NULL && i < n; i++)
+        bind_val(st, (int)i + 1, &vals[i]);
+    return st;
+}
+
+int gw_run(store_conn_t *c, int slot, const char *sql, const gw_val_t *vals, size_t n,
+           const char *what, mnp_error_t *err)
+{
+    sqlite3_stmt *st = gw_stmt(c, slot, sql, vals, n, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    int s = sqlite3_step(st);
+    sqlite3_reset(st);
+    return s == SQLITE_DONE ? 0 : sqlite_fail(c, what, err);
+}
+
+int gw_row(store_conn_t *c, int slot, const char *sql, const gw_val_t *vals, size_t n,
+           void (*read)(sqlite3_stmt *st, void *out), void *out, const char *what, mnp_error_t *err)
+{
+    sqlite3_stmt *st = gw_stmt(c, slot, sql, vals, n, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW && read != NULL)
+        read(st, out);
+    sqlite3_reset(st);
+    if (s == SQLITE_DONE)
+        return MNP_ENOENT;
+    return s == SQLITE_ROW ? 0 : sqlite_fail(c, what, err);
+}
+
+void gw_ints_row(sqlite3_stmt *st, void *out)
+{
+    int64_t *v = out;
+    int n = sqlite3_column_count(st);
+    for (int i = 0; i < n && i < GW_INTS_MAX; i++)
+        v[i] = sqlite3_column_int64(st, i);
 }
 
 static int bad_number(uint64_t number, mnp_error_t *err)
@@ -86,18 +123,24 @@ static int bad_number(uint64_t number, mnp_error_t *err)
                          (unsigned long long)number);
 }
 
-/* Whether s (an array of size bytes) holds a string of min_len..size-1 bytes. */
-static bool fits(const char *s, size_t size, size_t min_len)
+/* The checks of a write of op's number. */
+static int write_start_number(mnp_txn_t *txn, const char *op, uint64_t number, mnp_error_t *err)
 {
-    size_t n = strnlen(s, size);
-    return n < size && n >= min_len;
+    int rc = gw_write_start(txn, op, err);
+    if (rc == 0 && !gw_number_ok(number))
+        rc = bad_number(number, err);
+    return rc;
 }
 
-/* Binds op and number as ?1 and ?2. */
-static void bind_key(sqlite3_stmt *st, const char *op, uint64_t number)
+/* Reads the row of op's number from the statement in slot (?1 op, ?2 number) with read: 0, or
+ * MNP_ENOENT with err untouched when there is none (a number that is not E.164 has none). */
+static int key_row(store_conn_t *c, int slot, const char *sql, const char *op, uint64_t number,
+                   void (*read)(sqlite3_stmt *st, void *out), void *out, const char *what,
+                   mnp_error_t *err)
 {
-    sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)number);
+    if (!gw_number_ok(number))
+        return MNP_ENOENT;
+    return gw_row(c, slot, sql, GW_VALS(GW_TEXT(op), GW_INT(number)), read, out, what, err);
 }
 
 /* ---- subscribers -------------------------------------------------------------------------- */
@@ -105,10 +148,10 @@ static void bind_key(sqlite3_stmt *st, const char *op, uint64_t number)
 static int check_row(const mnp_subscriber_row_t *row, mnp_error_t *err)
 {
     const mnp_subscriber_t *s = &row->sub;
-    if (!number_ok(s->number))
+    if (!gw_number_ok(s->number))
         return bad_number(s->number, err);
     unsigned long long num = (unsigned long long)s->number;
-    if (!fits(s->name, sizeof(s->name), 1))
+    if (!gw_fits(s->name, sizeof(s->name), 1))
         return mnp_error_set(err, MNP_EINVAL, "subscriber %llu: name must be 1 to %zu bytes", num,
                              sizeof(s->name) - 1);
     if (strnlen(s->identity, sizeof(s->identity)) != MNP_SUB_IDENTITY_MAX - 1)
@@ -124,7 +167,7 @@ static int check_row(const mnp_subscriber_row_t *row, mnp_error_t *err)
         return mnp_error_set(err, MNP_EINVAL, "subscriber %llu: more than %d services", num,
                              MNP_SERVICES_MAX);
     for (size_t i = 0; i < row->nservices; i++)
-        if (!fits(row->services[i], MNP_SERVICE_NAME_MAX, 1) ||
+        if (!gw_fits(row->services[i], MNP_SERVICE_NAME_MAX, 1) ||
             strchr(row->services[i], ';') != NULL)
             return mnp_error_set(err, MNP_EINVAL,
                                  "subscriber %llu: a service is 1 to %d bytes without ';'", num,
@@ -162,31 +205,13 @@ static void services_split(const char *s, mnp_subscriber_row_t *row)
     }
 }
 
-/* Binds ?1 .. ?10: the operator and the row's columns (services as the joined text). */
-static void bind_row(sqlite3_stmt *st, const char *op, const mnp_subscriber_row_t *row,
-                     const char *services)
+/* Reads a row of SUB_COLS into the mnp_gw_subscriber_t out. */
+static void subscriber_row(sqlite3_stmt *st, void *out)
 {
-    const mnp_subscriber_t *s = &row->sub;
-    bind_key(st, op, s->number);
-    sqlite3_bind_text(st, 3, s->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, s->identity, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 5, (int)s->registration);
-    sqlite3_bind_int(st, 6, (int)s->status);
-    sqlite3_bind_int64(st, 7, s->unpaid_fen);
-    if (s->last_port_ms == 0)
-        sqlite3_bind_null(st, 8);
-    else
-        sqlite3_bind_int64(st, 8, s->last_port_ms);
-    sqlite3_bind_text(st, 9, services, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 10, row->balance_fen);
-}
-
-/* Reads a row of SUB_COLS. */
-static void subscriber_row(sqlite3_stmt *st, mnp_gw_subscriber_t *out)
-{
-    memset(out, 0, sizeof(*out));
-    mnp_subscriber_t *s = &out->row.sub;
-    sqlite_column_text(st, 0, out->op, sizeof(out->op));
+    mnp_gw_subscriber_t *g = out;
+    memset(g, 0, sizeof(*g));
+    mnp_subscriber_t *s = &g->row.sub;
+    sqlite_column_text(st, 0, g->op, sizeof(g->op));
     s->number = (uint64_t)sqlite3_column_int64(st, 1);
     sqlite_column_text(st, 2, s->name, sizeof(s->name));
     sqlite_column_text(st, 3, s->identity, sizeof(s->identity));
@@ -196,31 +221,12 @@ static void subscriber_row(sqlite3_stmt *st, mnp_gw_subscriber_t *out)
     s->last_port_ms = sqlite3_column_int64(st, 7);
     char services[SERVICES_TEXT_MAX];
     sqlite_column_text(st, 8, services, sizeof(services));
-    services_split(services, &out->row);
-    out->row.balance_fen = sqlite3_column_int64(st, 9);
-    out->active = sqlite3_column_int(st, 10) != 0;
-    out->status_since_ms = sqlite3_column_int64(st, 11);
-    out->identity_since_ms = sqlite3_column_int64(st, 12);
-    out->updated_ms = sqlite3_column_int64(st, 13);
-}
-
-/* 0 with *out, MNP_ENOENT (err untouched) when there is none. */
-static int subscriber_read(store_conn_t *c, const char *op, uint64_t number,
-                           mnp_gw_subscriber_t *out, mnp_error_t *err)
-{
-    sqlite3_stmt *st = sqlite_stmt(c, SUB_GET, SQL_SUB_GET, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    bind_key(st, op, number);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        subscriber_row(st, out);
-    sqlite3_reset(st);
-    if (s == SQLITE_DONE)
-        return MNP_ENOENT;
-    if (s != SQLITE_ROW)
-        return sqlite_fail(c, "reading a subscriber", err);
-    return 0;
+    services_split(services, &g->row);
+    g->row.balance_fen = sqlite3_column_int64(st, 9);
+    g->active = sqlite3_column_int(st, 10) != 0;
+    g->status_since_ms = sqlite3_column_int64(st, 11);
+    g->identity_since_ms = sqlite3_column_int64(st, 12);
+    g->updated_ms = sqlite3_column_int64(st, 13);
 }
 
 static bool rows_equal(const mnp_subscriber_row_t *a, const mnp_subscriber_row_t *b)
@@ -243,8 +249,10 @@ static bool rows_equal(const mnp_subscriber_row_t *a, const mnp_subscriber_row_t
 static int subscriber_put(store_conn_t *c, const char *op, const mnp_subscriber_row_t *row,
                           int64_t now_ms, int *what, mnp_error_t *err)
 {
+    const mnp_subscriber_t *s = &row->sub;
     mnp_gw_subscriber_t old;
-    int rc = subscriber_read(c, op, row->sub.number, &old, err);
+    int rc = key_row(c, SUB_GET, SQL_SUB_GET, op, s->number, subscriber_row, &old,
+                     "reading a subscriber", err);
     if (rc != 0 && rc != MNP_ENOENT)
         return rc;
     bool found = rc == 0;
@@ -253,27 +261,29 @@ static int subscriber_put(store_conn_t *c, const char *op, const mnp_subscriber_
         return 0;
     char services[SERVICES_TEXT_MAX];
     services_join(row, services);
-    sqlite3_stmt *st = found ? sqlite_stmt(c, SUB_UPDATE, SQL_SUB_UPDATE, err)
-                             : sqlite_stmt(c, SUB_INSERT, SQL_SUB_INSERT, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    bind_row(st, op, row, services);
-    if (!found) {
-        sqlite3_bind_int64(st, 11, now_ms);
-    } else {
-        /* RULE D01/D02: the donor may object only to a status or owner that changed after the
-         * code was issued, so these instants move only when the value itself does. */
-        bool status_moved = old.row.sub.status != row->sub.status;
-        bool identity_moved = strcmp(old.row.sub.identity, row->sub.identity) != 0;
-        sqlite3_bind_int64(st, 11, status_moved ? now_ms : old.status_since_ms);
-        sqlite3_bind_int64(st, 12, identity_moved ? now_ms : old.identity_since_ms);
-        sqlite3_bind_int64(st, 13, now_ms);
-    }
-    int s = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (s != SQLITE_DONE)
-        return sqlite_fail(c, "storing a subscriber", err);
-    return 0;
+    /* RULE D01/D02: the donor may object only to a status or owner that changed after the code
+     * was issued, so these instants move only when the value itself does. */
+    bool keep_status = found && old.row.sub.status == s->status;
+    bool keep_identity = found && strcmp(old.row.sub.identity, s->identity) == 0;
+    /* ?1 .. ?10 the row; an insert takes ?11 (now) only, an update ?11 .. ?13. */
+    const gw_val_t v[] = {
+        GW_TEXT(op),
+        GW_INT(s->number),
+        GW_TEXT(s->name),
+        GW_TEXT(s->identity),
+        GW_INT(s->registration),
+        GW_INT(s->status),
+        GW_INT(s->unpaid_fen),
+        GW_INT_OR_NULL(s->last_port_ms),
+        GW_TEXT(services),
+        GW_INT(row->balance_fen),
+        GW_INT(keep_status ? old.status_since_ms : now_ms),
+        GW_INT(keep_identity ? old.identity_since_ms : now_ms),
+        GW_INT(now_ms),
+    };
+    if (found)
+        return gw_run(c, SUB_UPDATE, SQL_SUB_UPDATE, v, 13, "storing a subscriber", err);
+    return gw_run(c, SUB_INSERT, SQL_SUB_INSERT, v, 11, "storing a subscriber", err);
 }
 
 int mnp_txn_gw_subscribers_put(mnp_txn_t *txn, const char *op, const mnp_subscriber_row_t *rows,
@@ -281,9 +291,7 @@ int mnp_txn_gw_subscribers_put(mnp_txn_t *txn, const char *op, const mnp_subscri
                                mnp_error_t *err)
 {
     store_conn_t *c = sqlite_conn(txn);
-    int rc = sqlite_need_write(txn, err);
-    if (rc == 0)
-        rc = check_op(op, err);
+    int rc = gw_write_start(txn, op, err);
     /* Every row is checked before any is written, so a bad one is refused with nothing done. */
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = check_row(&rows[i], err);
@@ -308,10 +316,10 @@ int mnp_txn_gw_subscribers_put(mnp_txn_t *txn, const char *op, const mnp_subscri
 int mnp_txn_gw_subscriber_get(mnp_txn_t *txn, const char *op, uint64_t number,
                               mnp_gw_subscriber_t *out, mnp_error_t *err)
 {
-    int rc = check_op(op, err);
-    if (rc != 0)
-        return rc;
-    rc = number_ok(number) ? subscriber_read(sqlite_conn(txn), op, number, out, err) : MNP_ENOENT;
+    int rc = gw_check_op(op, err);
+    if (rc == 0)
+        rc = key_row(sqlite_conn(txn), SUB_GET, SQL_SUB_GET, op, number, subscriber_row, out,
+                     "reading a subscriber", err);
     if (rc == MNP_ENOENT)
         return mnp_error_set(err, rc, "%s has no subscriber %llu", op, (unsigned long long)number);
     return rc;
@@ -321,23 +329,13 @@ int mnp_txn_gw_subscriber_set_active(mnp_txn_t *txn, const char *op, uint64_t nu
                                      int64_t now_ms, mnp_error_t *err)
 {
     store_conn_t *c = sqlite_conn(txn);
-    int rc = sqlite_need_write(txn, err);
+    int rc = write_start_number(txn, op, number, err);
     if (rc == 0)
-        rc = check_op(op, err);
+        rc = gw_run(c, SUB_SET_ACTIVE, SQL_SUB_SET_ACTIVE,
+                    GW_VALS(GW_TEXT(op), GW_INT(number), GW_INT(active ? 1 : 0), GW_INT(now_ms)),
+                    "marking a subscriber active", err);
     if (rc != 0)
         return rc;
-    if (!number_ok(number))
-        return bad_number(number, err);
-    sqlite3_stmt *st = sqlite_stmt(c, SUB_SET_ACTIVE, SQL_SUB_SET_ACTIVE, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    bind_key(st, op, number);
-    sqlite3_bind_int(st, 3, active ? 1 : 0);
-    sqlite3_bind_int64(st, 4, now_ms);
-    int s = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (s != SQLITE_DONE)
-        return sqlite_fail(c, "marking a subscriber active", err);
     if (sqlite3_changes(c->db) == 0)
         return mnp_error_set(err, MNP_ENOENT, "%s has no subscriber %llu", op,
                              (unsigned long long)number);
@@ -349,10 +347,10 @@ int mnp_txn_gw_subscriber_set_active(mnp_txn_t *txn, const char *op, uint64_t nu
 static int check_agreement(const mnp_agreement_row_t *row, mnp_error_t *err)
 {
     const mnp_agreement_t *a = &row->agreement;
-    if (!number_ok(row->number))
+    if (!gw_number_ok(row->number))
         return bad_number(row->number, err);
     unsigned long long num = (unsigned long long)row->number;
-    if (!fits(a->name, sizeof(a->name), 1))
+    if (!gw_fits(a->name, sizeof(a->name), 1))
         return mnp_error_set(err, MNP_EINVAL, "agreement of %llu: name must be 1 to %zu bytes", num,
                              sizeof(a->name) - 1);
     if (a->end_ms <= a->start_ms)
@@ -366,28 +364,20 @@ static int check_agreement(const mnp_agreement_row_t *row, mnp_error_t *err)
 /* 0 when op has a subscriber with number, MNP_ENOENT (err set) when not. */
 static int subscriber_exists(store_conn_t *c, const char *op, uint64_t number, mnp_error_t *err)
 {
-    sqlite3_stmt *st = sqlite_stmt(c, SUB_EXISTS, SQL_SUB_EXISTS, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    bind_key(st, op, number);
-    int s = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (s == SQLITE_DONE)
-        return mnp_error_set(err, MNP_ENOENT,
+    int rc = key_row(c, SUB_EXISTS, SQL_SUB_EXISTS, op, number, NULL, NULL,
+                     "looking up a subscriber", err);
+    if (rc == MNP_ENOENT)
+        return mnp_error_set(err, rc,
                              "%s has no subscriber %llu: an agreement needs its subscriber first",
                              op, (unsigned long long)number);
-    if (s != SQLITE_ROW)
-        return sqlite_fail(c, "looking up a subscriber", err);
-    return 0;
+    return rc;
 }
 
 int mnp_txn_gw_agreements_add(mnp_txn_t *txn, const char *op, const mnp_agreement_row_t *rows,
                               size_t n, int64_t now_ms, size_t *added, mnp_error_t *err)
 {
     store_conn_t *c = sqlite_conn(txn);
-    int rc = sqlite_need_write(txn, err);
-    if (rc == 0)
-        rc = check_op(op, err);
+    int rc = gw_write_start(txn, op, err);
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = check_agreement(&rows[i], err);
     for (size_t i = 0; rc == 0 && i < n; i++)
@@ -397,20 +387,13 @@ int mnp_txn_gw_agreements_add(mnp_txn_t *txn, const char *op, const mnp_agreemen
     size_t nadded = 0;
     for (size_t i = 0; i < n; i++) {
         const mnp_agreement_t *a = &rows[i].agreement;
-        sqlite3_stmt *st = sqlite_stmt(c, AGR_INSERT, SQL_AGR_INSERT, err);
-        if (st == NULL)
-            return err ? err->code : MNP_EIO;
-        bind_key(st, op, rows[i].number);
-        sqlite3_bind_text(st, 3, a->name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, a->start_ms);
-        sqlite3_bind_int64(st, 5, a->end_ms);
-        sqlite3_bind_int64(st, 6, a->fee_fen);
-        sqlite3_bind_int(st, 7, a->has_term ? 1 : 0);
-        sqlite3_bind_int64(st, 8, now_ms);
-        int s = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (s != SQLITE_DONE)
-            return sqlite_fail(c, "adding an agreement", err);
+        rc = gw_run(c, AGR_INSERT, SQL_AGR_INSERT,
+                    GW_VALS(GW_TEXT(op), GW_INT(rows[i].number), GW_TEXT(a->name),
+                            GW_INT(a->start_ms), GW_INT(a->end_ms), GW_INT(a->fee_fen),
+                            GW_INT(a->has_term ? 1 : 0), GW_INT(now_ms)),
+                    "adding an agreement", err);
+        if (rc != 0)
+            return rc;
         nadded += (size_t)sqlite3_changes(c->db);
     }
     if (added != NULL)
@@ -418,33 +401,37 @@ int mnp_txn_gw_agreements_add(mnp_txn_t *txn, const char *op, const mnp_agreemen
     return 0;
 }
 
+/* Reads a row of SQL_AGR_OF into the mnp_agreement_t out. */
+static void agreement_row(sqlite3_stmt *st, void *out)
+{
+    mnp_agreement_t *a = out;
+    a->id = sqlite3_column_int64(st, 0);
+    sqlite_column_text(st, 1, a->name, sizeof(a->name));
+    a->start_ms = sqlite3_column_int64(st, 2);
+    a->end_ms = sqlite3_column_int64(st, 3);
+    a->fee_fen = sqlite3_column_int64(st, 4);
+    a->has_term = sqlite3_column_int(st, 5) != 0;
+    a->created_ms = sqlite3_column_int64(st, 6);
+}
+
 int mnp_txn_gw_agreements_of(mnp_txn_t *txn, const char *op, uint64_t number, mnp_agreement_t *out,
                              size_t max, size_t *n, mnp_error_t *err)
 {
     store_conn_t *c = sqlite_conn(txn);
-    int rc = check_op(op, err);
+    int rc = gw_check_op(op, err);
     if (rc != 0)
         return rc;
     *n = 0;
-    if (!number_ok(number))
+    if (!gw_number_ok(number))
         return 0;
-    sqlite3_stmt *st = sqlite_stmt(c, AGR_OF, SQL_AGR_OF, err);
+    sqlite3_stmt *st = gw_stmt(c, AGR_OF, SQL_AGR_OF, GW_VALS(GW_TEXT(op), GW_INT(number)), err);
     if (st == NULL)
         return err ? err->code : MNP_EIO;
-    bind_key(st, op, number);
     size_t count = 0;
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count < max) {
-            mnp_agreement_t *a = &out[count];
-            a->id = sqlite3_column_int64(st, 0);
-            sqlite_column_text(st, 1, a->name, sizeof(a->name));
-            a->start_ms = sqlite3_column_int64(st, 2);
-            a->end_ms = sqlite3_column_int64(st, 3);
-            a->fee_fen = sqlite3_column_int64(st, 4);
-            a->has_term = sqlite3_column_int(st, 5) != 0;
-            a->created_ms = sqlite3_column_int64(st, 6);
-        }
+        if (count < max)
+            agreement_row(st, &out[count]);
         count++;
     }
     sqlite3_reset(st);
@@ -459,102 +446,58 @@ int mnp_txn_gw_agreements_of(mnp_txn_t *txn, const char *op, uint64_t number, mn
 int mnp_txn_gw_freeze(mnp_txn_t *txn, const char *op, uint64_t number, int64_t now_ms,
                       int64_t *first_ms, mnp_error_t *err)
 {
-    store_conn_t *c = sqlite_conn(txn);
-    int rc = sqlite_need_write(txn, err);
-    if (rc == 0)
-        rc = check_op(op, err);
-    if (rc != 0)
-        return rc;
-    if (!number_ok(number))
-        return bad_number(number, err);
-    sqlite3_stmt *st = sqlite_stmt(c, FREEZE_INSERT, SQL_FREEZE_INSERT, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
+    int rc = write_start_number(txn, op, number, err);
     /* RULE §3.1: only the first query freezes; later ones leave its instant alone. */
-    bind_key(st, op, number);
-    sqlite3_bind_int64(st, 3, now_ms);
-    int s = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (s != SQLITE_DONE)
-        return sqlite_fail(c, "recording a freeze", err);
-    return mnp_txn_gw_freeze_get(txn, op, number, first_ms, err);
-}
-
-/* Reads the two-column-or-less row of op's number from the statement in slot. */
-static int read_instants(store_conn_t *c, int slot, const char *sql, const char *op,
-                         uint64_t number, int64_t *a, int64_t *b, const char *what,
-                         mnp_error_t *err)
-{
-    sqlite3_stmt *st = sqlite_stmt(c, slot, sql, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    bind_key(st, op, number);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW) {
-        *a = sqlite3_column_int64(st, 0);
-        if (b != NULL)
-            *b = sqlite3_column_int64(st, 1);
-    }
-    sqlite3_reset(st);
-    if (s == SQLITE_DONE)
-        return MNP_ENOENT;
-    if (s != SQLITE_ROW)
-        return sqlite_fail(c, what, err);
-    return 0;
+    if (rc == 0)
+        rc =
+            gw_run(sqlite_conn(txn), FREEZE_INSERT, SQL_FREEZE_INSERT,
+                   GW_VALS(GW_TEXT(op), GW_INT(number), GW_INT(now_ms)), "recording a freeze", err);
+    return rc != 0 ? rc : mnp_txn_gw_freeze_get(txn, op, number, first_ms, err);
 }
 
 int mnp_txn_gw_freeze_get(mnp_txn_t *txn, const char *op, uint64_t number, int64_t *first_ms,
                           mnp_error_t *err)
 {
-    int rc = check_op(op, err);
-    if (rc != 0)
-        return rc;
-    rc = number_ok(number) ? read_instants(sqlite_conn(txn), FREEZE_GET, SQL_FREEZE_GET, op, number,
-                                           first_ms, NULL, "reading a freeze", err)
-                           : MNP_ENOENT;
+    int64_t v[GW_INTS_MAX];
+    int rc = gw_check_op(op, err);
+    if (rc == 0)
+        rc = key_row(sqlite_conn(txn), FREEZE_GET, SQL_FREEZE_GET, op, number, gw_ints_row, v,
+                     "reading a freeze", err);
     if (rc == MNP_ENOENT)
         return mnp_error_set(err, rc, "number %llu of %s was never queried",
                              (unsigned long long)number, op);
+    if (rc == 0)
+        *first_ms = v[0];
     return rc;
 }
 
 int mnp_txn_gw_code_issued(mnp_txn_t *txn, const char *op, uint64_t number, int64_t issued_ms,
                            int64_t expires_ms, mnp_error_t *err)
 {
-    store_conn_t *c = sqlite_conn(txn);
-    int rc = sqlite_need_write(txn, err);
-    if (rc == 0)
-        rc = check_op(op, err);
+    int rc = write_start_number(txn, op, number, err);
     if (rc != 0)
         return rc;
-    if (!number_ok(number))
-        return bad_number(number, err);
     if (expires_ms < issued_ms)
         return mnp_error_set(err, MNP_EINVAL, "a code cannot expire before it is issued");
-    sqlite3_stmt *st = sqlite_stmt(c, CODE_PUT, SQL_CODE_PUT, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    bind_key(st, op, number);
-    sqlite3_bind_int64(st, 3, issued_ms);
-    sqlite3_bind_int64(st, 4, expires_ms);
-    int s = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (s != SQLITE_DONE)
-        return sqlite_fail(c, "recording an issued code", err);
-    return 0;
+    return gw_run(sqlite_conn(txn), CODE_PUT, SQL_CODE_PUT,
+                  GW_VALS(GW_TEXT(op), GW_INT(number), GW_INT(issued_ms), GW_INT(expires_ms)),
+                  "recording an issued code", err);
 }
 
 int mnp_txn_gw_code_get(mnp_txn_t *txn, const char *op, uint64_t number, int64_t *issued_ms,
                         int64_t *expires_ms, mnp_error_t *err)
 {
-    int rc = check_op(op, err);
-    if (rc != 0)
-        return rc;
-    rc = number_ok(number) ? read_instants(sqlite_conn(txn), CODE_GET, SQL_CODE_GET, op, number,
-                                           issued_ms, expires_ms, "reading an issued code", err)
-                           : MNP_ENOENT;
+    int64_t v[GW_INTS_MAX];
+    int rc = gw_check_op(op, err);
+    if (rc == 0)
+        rc = key_row(sqlite_conn(txn), CODE_GET, SQL_CODE_GET, op, number, gw_ints_row, v,
+                     "reading an issued code", err);
     if (rc == MNP_ENOENT)
         return mnp_error_set(err, rc, "%s issued no code for number %llu", op,
                              (unsigned long long)number);
+    if (rc == 0) {
+        *issued_ms = v[0];
+        *expires_ms = v[1];
+    }
     return rc;
 }

@@ -9,10 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gatewayInt.h"
 #include "mnp/alloc.h"
-#include "mnp/store_gateway.h"
-#include "mnp/store_orders.h"
-#include "sqliteInt.h"
 
 /* Slots STMT_GATEWAY_BASE + 24 .. + 47 (sqlite_gateway.c has the first 24). */
 enum {
@@ -74,27 +72,6 @@ enum {
     "INSERT INTO gw_feed(op, seq) VALUES (?1, ?2) ON CONFLICT(op) DO UPDATE SET seq = "            \
     "excluded.seq"
 
-static int check_op(const char *op, mnp_error_t *err)
-{
-    size_t n = op != NULL ? strnlen(op, MNP_STORE_CODE_MAX) : 0;
-    if (n == 0 || n >= MNP_STORE_CODE_MAX)
-        return mnp_error_set(err, MNP_EINVAL, "operator code must be 1 to %d characters",
-                             MNP_STORE_CODE_MAX - 1);
-    return 0;
-}
-
-static bool number_ok(uint64_t number)
-{
-    return number != 0 && number <= MNP_STORE_NUMBER_MAX;
-}
-
-/* Whether s (an array of size bytes) holds a string of min_len..size-1 bytes. */
-static bool fits(const char *s, size_t size, size_t min_len)
-{
-    size_t n = strnlen(s, size);
-    return n < size && n >= min_len;
-}
-
 static int check_limit(unsigned limit, mnp_error_t *err)
 {
     if (limit < 1 || limit > QUEUE_LIMIT_MAX)
@@ -102,16 +79,27 @@ static int check_limit(unsigned limit, mnp_error_t *err)
     return 0;
 }
 
-/* Steps st (bound by the caller) to its end, reading each row into a new array of elem_size
- * elements with row(); then calls each(element, fn, arg) for them until one returns non-zero. */
-static int collect_then_call(store_conn_t *c, sqlite3_stmt *st, size_t elem_size,
+/* Checks op and limit, then steps the statement in slot (sql, vals bound) to its end, reading
+ * each row into a new array of elem_size elements with row(); then calls each(element, fn, arg)
+ * for them until one returns non-zero. */
+static int collect_then_call(mnp_txn_t *txn, const char *op, unsigned limit, int slot,
+                             const char *sql, const gw_val_t *vals, size_t nvals, size_t elem_size,
                              void (*row)(sqlite3_stmt *st, void *elem),
                              int (*each)(const void *elem, void *fn, void *arg), void *fn,
                              void *arg, const char *what, mnp_error_t *err)
 {
+    store_conn_t *c = sqlite_conn(txn);
+    int rc = gw_check_op(op, err);
+    if (rc == 0)
+        rc = check_limit(limit, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_stmt *st = gw_stmt(c, slot, sql, vals, nvals, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
     char *rows = NULL;
     size_t n = 0, cap = 0;
-    int s, rc = 0;
+    int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
@@ -136,36 +124,26 @@ fail:
 int mnp_txn_gw_sms_add(mnp_txn_t *txn, mnp_gw_sms_t *msg, mnp_error_t *err)
 {
     store_conn_t *c = sqlite_conn(txn);
-    int rc = sqlite_need_write(txn, err);
-    if (rc == 0)
-        rc = check_op(msg->op, err);
+    int rc = gw_write_start(txn, msg->op, err);
     if (rc != 0)
         return rc;
-    if (!number_ok(msg->to))
+    if (!gw_number_ok(msg->to))
         return mnp_error_set(err, MNP_EINVAL, "SMS to %llu: not an E.164 number",
                              (unsigned long long)msg->to);
-    if (!fits(msg->from, sizeof(msg->from), 1))
+    if (!gw_fits(msg->from, sizeof(msg->from), 1))
         return mnp_error_set(err, MNP_EINVAL, "SMS sender must be 1 to %zu characters",
                              sizeof(msg->from) - 1);
-    if (!fits(msg->text, sizeof(msg->text), 1) || msg->segments < 1)
+    if (!gw_fits(msg->text, sizeof(msg->text), 1) || msg->segments < 1)
         return mnp_error_set(err, MNP_EINVAL,
                              "SMS text must be 1 to %zu bytes in at least one segment",
                              sizeof(msg->text) - 1);
-    sqlite3_stmt *st = sqlite_stmt(c, SMS_ADD, SQL_SMS_ADD, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    sqlite3_bind_text(st, 1, msg->op, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)msg->to);
-    sqlite3_bind_text(st, 3, msg->from, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, msg->text, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, msg->segments);
-    sqlite3_bind_int64(st, 6, msg->created_ms);
-    int s = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (s != SQLITE_DONE)
-        return sqlite_fail(c, "queueing an SMS", err);
-    msg->id = sqlite3_last_insert_rowid(c->db);
-    return 0;
+    rc = gw_run(c, SMS_ADD, SQL_SMS_ADD,
+                GW_VALS(GW_TEXT(msg->op), GW_INT(msg->to), GW_TEXT(msg->from), GW_TEXT(msg->text),
+                        GW_INT(msg->segments), GW_INT(msg->created_ms)),
+                "queueing an SMS", err);
+    if (rc == 0)
+        msg->id = sqlite3_last_insert_rowid(c->db);
+    return rc;
 }
 
 static void sms_row(sqlite3_stmt *st, void *elem)
@@ -191,45 +169,24 @@ int mnp_txn_gw_sms_pending(mnp_txn_t *txn, const char *op, int64_t after_id, uns
                            int (*fn)(const mnp_gw_sms_t *msg, void *arg), void *arg,
                            mnp_error_t *err)
 {
-    store_conn_t *c = sqlite_conn(txn);
-    int rc = check_op(op, err);
-    if (rc == 0)
-        rc = check_limit(limit, err);
-    if (rc != 0)
-        return rc;
-    sqlite3_stmt *st = sqlite_stmt(c, SMS_PENDING, SQL_SMS_PENDING, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, after_id);
-    sqlite3_bind_int64(st, 3, limit);
     sms_fn_t f = fn;
-    return collect_then_call(c, st, sizeof(mnp_gw_sms_t), sms_row, sms_each, &f, arg,
-                             "reading queued SMS", err);
+    return collect_then_call(txn, op, limit, SMS_PENDING, SQL_SMS_PENDING,
+                             GW_VALS(GW_TEXT(op), GW_INT(after_id), GW_INT(limit)),
+                             sizeof(mnp_gw_sms_t), sms_row, sms_each, &f, arg, "reading queued SMS",
+                             err);
 }
 
 int mnp_txn_gw_sms_ack(mnp_txn_t *txn, const char *op, int64_t up_to_id, int64_t now_ms, size_t *n,
                        mnp_error_t *err)
 {
     store_conn_t *c = sqlite_conn(txn);
-    int rc = sqlite_need_write(txn, err);
+    int rc = gw_write_start(txn, op, err);
     if (rc == 0)
-        rc = check_op(op, err);
-    if (rc != 0)
-        return rc;
-    sqlite3_stmt *st = sqlite_stmt(c, SMS_ACK, SQL_SMS_ACK, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, up_to_id);
-    sqlite3_bind_int64(st, 3, now_ms);
-    int s = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (s != SQLITE_DONE)
-        return sqlite_fail(c, "acknowledging SMS", err);
-    if (n != NULL)
+        rc = gw_run(c, SMS_ACK, SQL_SMS_ACK, GW_VALS(GW_TEXT(op), GW_INT(up_to_id), GW_INT(now_ms)),
+                    "acknowledging SMS", err);
+    if (rc == 0 && n != NULL)
         *n = (size_t)sqlite3_changes(c->db);
-    return 0;
+    return rc;
 }
 
 /* ---- provisioning events ------------------------------------------------------------------ */
@@ -237,42 +194,25 @@ int mnp_txn_gw_sms_ack(mnp_txn_t *txn, const char *op, int64_t up_to_id, int64_t
 int mnp_txn_gw_prov_add(mnp_txn_t *txn, mnp_gw_prov_t *ev, mnp_error_t *err)
 {
     store_conn_t *c = sqlite_conn(txn);
-    int rc = sqlite_need_write(txn, err);
-    if (rc == 0)
-        rc = check_op(ev->op, err);
+    int rc = gw_write_start(txn, ev->op, err);
     if (rc != 0)
         return rc;
     if (ev->kind < MNP_PROV_ACTIVATE || ev->kind > MNP_PROV_RETURN)
         return mnp_error_set(err, MNP_EINVAL, "provisioning event: unknown kind %d", (int)ev->kind);
-    if (!number_ok(ev->number))
+    if (!gw_number_ok(ev->number))
         return mnp_error_set(err, MNP_EINVAL, "provisioning event: %llu is not an E.164 number",
                              (unsigned long long)ev->number);
-    if (!fits(ev->last_error, sizeof(ev->last_error), 0))
+    if (!gw_fits(ev->last_error, sizeof(ev->last_error), 0))
         return mnp_error_set(err, MNP_EINVAL, "provisioning event: last error not terminated");
-    sqlite3_stmt *st = sqlite_stmt(c, PROV_ADD, SQL_PROV_ADD, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    sqlite3_bind_text(st, 1, ev->op, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, (int)ev->kind);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)ev->number);
-    if (ev->order_id == 0)
-        sqlite3_bind_null(st, 4);
-    else
-        sqlite3_bind_int64(st, 4, ev->order_id);
-    sqlite3_bind_int64(st, 5, ev->created_ms);
-    if (ev->delivered_ms == 0)
-        sqlite3_bind_null(st, 6);
-    else
-        sqlite3_bind_int64(st, 6, ev->delivered_ms);
-    sqlite3_bind_int64(st, 7, ev->attempts);
-    sqlite3_bind_int64(st, 8, ev->next_try_ms);
-    sqlite3_bind_text(st, 9, ev->last_error, -1, SQLITE_STATIC);
-    int s = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (s != SQLITE_DONE)
-        return sqlite_fail(c, "queueing a provisioning event", err);
-    ev->id = sqlite3_last_insert_rowid(c->db);
-    return 0;
+    rc = gw_run(c, PROV_ADD, SQL_PROV_ADD,
+                GW_VALS(GW_TEXT(ev->op), GW_INT(ev->kind), GW_INT(ev->number),
+                        GW_INT_OR_NULL(ev->order_id), GW_INT(ev->created_ms),
+                        GW_INT_OR_NULL(ev->delivered_ms), GW_INT(ev->attempts),
+                        GW_INT(ev->next_try_ms), GW_TEXT(ev->last_error)),
+                "queueing a provisioning event", err);
+    if (rc == 0)
+        ev->id = sqlite3_last_insert_rowid(c->db);
+    return rc;
 }
 
 static void prov_row(sqlite3_stmt *st, void *elem)
@@ -301,40 +241,25 @@ int mnp_txn_gw_prov_pending(mnp_txn_t *txn, const char *op, int64_t after_id, un
                             int64_t due_ms, int (*fn)(const mnp_gw_prov_t *ev, void *arg),
                             void *arg, mnp_error_t *err)
 {
-    store_conn_t *c = sqlite_conn(txn);
-    int rc = check_op(op, err);
-    if (rc == 0)
-        rc = check_limit(limit, err);
-    if (rc != 0)
-        return rc;
-    sqlite3_stmt *st = sqlite_stmt(c, PROV_PENDING, SQL_PROV_PENDING, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, after_id);
-    sqlite3_bind_int64(st, 3, limit);
-    sqlite3_bind_int64(st, 4, due_ms);
     prov_fn_t f = fn;
-    return collect_then_call(c, st, sizeof(mnp_gw_prov_t), prov_row, prov_each, &f, arg,
+    return collect_then_call(txn, op, limit, PROV_PENDING, SQL_PROV_PENDING,
+                             GW_VALS(GW_TEXT(op), GW_INT(after_id), GW_INT(limit), GW_INT(due_ms)),
+                             sizeof(mnp_gw_prov_t), prov_row, prov_each, &f, arg,
                              "reading provisioning events", err);
 }
 
-/* After an update of event id that changed nothing: MNP_ENOENT when there is no such event, 0
- * when it was delivered already (a delivery is final; a late failure or repeat changes
+/* After an update of event id (rc its result): when it changed nothing, MNP_ENOENT for no such
+ * event, 0 when it was delivered already (a delivery is final; a late failure or repeat changes
  * nothing). */
-static int prov_missed(store_conn_t *c, int64_t id, mnp_error_t *err)
+static int prov_updated(store_conn_t *c, int rc, int64_t id, mnp_error_t *err)
 {
-    sqlite3_stmt *st = sqlite_stmt(c, PROV_FIND, SQL_PROV_FIND, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    sqlite3_bind_int64(st, 1, id);
-    int s = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (s == SQLITE_DONE)
-        return mnp_error_set(err, MNP_ENOENT, "no provisioning event %lld", (long long)id);
-    if (s != SQLITE_ROW)
-        return sqlite_fail(c, "reading a provisioning event", err);
-    return 0;
+    if (rc != 0 || sqlite3_changes(c->db) != 0)
+        return rc;
+    rc = gw_row(c, PROV_FIND, SQL_PROV_FIND, GW_VALS(GW_INT(id)), NULL, NULL,
+                "reading a provisioning event", err);
+    if (rc == MNP_ENOENT)
+        return mnp_error_set(err, rc, "no provisioning event %lld", (long long)id);
+    return rc;
 }
 
 int mnp_txn_gw_prov_delivered(mnp_txn_t *txn, int64_t id, int64_t now_ms, mnp_error_t *err)
@@ -345,16 +270,9 @@ int mnp_txn_gw_prov_delivered(mnp_txn_t *txn, int64_t id, int64_t now_ms, mnp_er
         return rc;
     if (now_ms == 0)
         return mnp_error_set(err, MNP_EINVAL, "a delivery happens at an instant (not 0)");
-    sqlite3_stmt *st = sqlite_stmt(c, PROV_DELIVERED, SQL_PROV_DELIVERED, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, now_ms);
-    int s = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (s != SQLITE_DONE)
-        return sqlite_fail(c, "recording a delivery", err);
-    return sqlite3_changes(c->db) == 0 ? prov_missed(c, id, err) : 0;
+    rc = gw_run(c, PROV_DELIVERED, SQL_PROV_DELIVERED, GW_VALS(GW_INT(id), GW_INT(now_ms)),
+                "recording a delivery", err);
+    return prov_updated(c, rc, id, err);
 }
 
 int mnp_txn_gw_prov_failed(mnp_txn_t *txn, int64_t id, const char *error, int64_t next_try_ms,
@@ -373,59 +291,46 @@ int mnp_txn_gw_prov_failed(mnp_txn_t *txn, int64_t id, const char *error, int64_
             n--;
     memcpy(text, error != NULL ? error : "", n);
     text[n] = '\0';
-    sqlite3_stmt *st = sqlite_stmt(c, PROV_FAILED, SQL_PROV_FAILED, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, next_try_ms);
-    int s = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (s != SQLITE_DONE)
-        return sqlite_fail(c, "recording a failed delivery", err);
-    return sqlite3_changes(c->db) == 0 ? prov_missed(c, id, err) : 0;
+    rc = gw_run(c, PROV_FAILED, SQL_PROV_FAILED,
+                GW_VALS(GW_INT(id), GW_TEXT(text), GW_INT(next_try_ms)),
+                "recording a failed delivery", err);
+    return prov_updated(c, rc, id, err);
 }
 
 int mnp_txn_gw_prov_backlog(mnp_txn_t *txn, const char *op, uint64_t *pending,
                             uint64_t *max_attempts, mnp_error_t *err)
 {
     store_conn_t *c = sqlite_conn(txn);
-    int rc = check_op(op, err);
-    if (rc != 0)
-        return rc;
-    sqlite3_stmt *st = sqlite_stmt(c, PROV_BACKLOG, SQL_PROV_BACKLOG, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW) {
-        *pending = (uint64_t)sqlite3_column_int64(st, 0);
-        *max_attempts = (uint64_t)sqlite3_column_int64(st, 1);
-    }
-    sqlite3_reset(st);
-    if (s != SQLITE_ROW)
+    int64_t v[GW_INTS_MAX];
+    int rc = gw_check_op(op, err);
+    if (rc == 0)
+        rc = gw_row(c, PROV_BACKLOG, SQL_PROV_BACKLOG, GW_VALS(GW_TEXT(op)), gw_ints_row, v,
+                    "reading the provisioning backlog", err);
+    /* An aggregate always has its row. */
+    if (rc == MNP_ENOENT)
         return sqlite_fail(c, "reading the provisioning backlog", err);
-    return 0;
+    if (rc == 0) {
+        *pending = (uint64_t)v[0];
+        *max_attempts = (uint64_t)v[1];
+    }
+    return rc;
 }
 
 /* ---- followed orders and the feed position ------------------------------------------------ */
 
 static int check_gw_order(const mnp_gw_order_t *o, mnp_error_t *err)
 {
-    int rc = check_op(o->op, err);
-    if (rc != 0)
-        return rc;
     if (o->order_id <= 0)
         return mnp_error_set(err, MNP_EINVAL, "followed order: id must be positive");
     if (o->side != MNP_GW_RECIPIENT && o->side != MNP_GW_DONOR)
         return mnp_error_set(err, MNP_EINVAL, "followed order %lld: unknown side %d",
                              (long long)o->order_id, (int)o->side);
-    if (!number_ok(o->number))
+    if (!gw_number_ok(o->number))
         return mnp_error_set(err, MNP_EINVAL, "followed order %lld: %llu is not an E.164 number",
                              (long long)o->order_id, (unsigned long long)o->number);
     size_t idn = strnlen(o->identity, sizeof(o->identity));
-    if (!fits(o->state, sizeof(o->state), 1) || !fits(o->name, sizeof(o->name), 0) ||
-        (idn != 0 && idn != sizeof(o->identity) - 1) || !fits(o->channel, sizeof(o->channel), 0))
+    if (!gw_fits(o->state, sizeof(o->state), 1) || !gw_fits(o->name, sizeof(o->name), 0) ||
+        (idn != 0 && idn != sizeof(o->identity) - 1) || !gw_fits(o->channel, sizeof(o->channel), 0))
         return mnp_error_set(err, MNP_EINVAL,
                              "followed order %lld: state, name, identity or channel too long "
                              "(or state empty)",
@@ -435,105 +340,71 @@ static int check_gw_order(const mnp_gw_order_t *o, mnp_error_t *err)
 
 int mnp_txn_gw_order_put(mnp_txn_t *txn, const mnp_gw_order_t *o, mnp_error_t *err)
 {
-    store_conn_t *c = sqlite_conn(txn);
-    int rc = sqlite_need_write(txn, err);
+    int rc = gw_write_start(txn, o->op, err);
     if (rc == 0)
         rc = check_gw_order(o, err);
     if (rc != 0)
         return rc;
-    sqlite3_stmt *st = sqlite_stmt(c, GWORDER_PUT, SQL_GWORDER_PUT, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    sqlite3_bind_text(st, 1, o->op, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, o->order_id);
-    sqlite3_bind_int(st, 3, (int)o->side);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)o->number);
-    sqlite3_bind_text(st, 5, o->state, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, o->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, o->identity, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, o->channel, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 9, o->created_ms);
-    sqlite3_bind_int64(st, 10, o->updated_ms);
-    int s = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (s != SQLITE_DONE)
-        return sqlite_fail(c, "storing a followed order", err);
-    return 0;
+    return gw_run(sqlite_conn(txn), GWORDER_PUT, SQL_GWORDER_PUT,
+                  GW_VALS(GW_TEXT(o->op), GW_INT(o->order_id), GW_INT(o->side), GW_INT(o->number),
+                          GW_TEXT(o->state), GW_TEXT(o->name), GW_TEXT(o->identity),
+                          GW_TEXT(o->channel), GW_INT(o->created_ms), GW_INT(o->updated_ms)),
+                  "storing a followed order", err);
+}
+
+/* Reads a row of GWORDER_COLS into the mnp_gw_order_t out. */
+static void gw_order_row(sqlite3_stmt *st, void *out)
+{
+    mnp_gw_order_t *o = out;
+    memset(o, 0, sizeof(*o));
+    sqlite_column_text(st, 0, o->op, sizeof(o->op));
+    o->order_id = sqlite3_column_int64(st, 1);
+    o->side = (mnp_gw_side_t)sqlite3_column_int(st, 2);
+    o->number = (uint64_t)sqlite3_column_int64(st, 3);
+    sqlite_column_text(st, 4, o->state, sizeof(o->state));
+    sqlite_column_text(st, 5, o->name, sizeof(o->name));
+    sqlite_column_text(st, 6, o->identity, sizeof(o->identity));
+    sqlite_column_text(st, 7, o->channel, sizeof(o->channel));
+    o->created_ms = sqlite3_column_int64(st, 8);
+    o->updated_ms = sqlite3_column_int64(st, 9);
 }
 
 int mnp_txn_gw_order_get(mnp_txn_t *txn, const char *op, int64_t order_id, mnp_gw_order_t *out,
                          mnp_error_t *err)
 {
-    store_conn_t *c = sqlite_conn(txn);
-    int rc = check_op(op, err);
-    if (rc != 0)
-        return rc;
-    sqlite3_stmt *st = sqlite_stmt(c, GWORDER_GET, SQL_GWORDER_GET, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, order_id);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW) {
-        memset(out, 0, sizeof(*out));
-        sqlite_column_text(st, 0, out->op, sizeof(out->op));
-        out->order_id = sqlite3_column_int64(st, 1);
-        out->side = (mnp_gw_side_t)sqlite3_column_int(st, 2);
-        out->number = (uint64_t)sqlite3_column_int64(st, 3);
-        sqlite_column_text(st, 4, out->state, sizeof(out->state));
-        sqlite_column_text(st, 5, out->name, sizeof(out->name));
-        sqlite_column_text(st, 6, out->identity, sizeof(out->identity));
-        sqlite_column_text(st, 7, out->channel, sizeof(out->channel));
-        out->created_ms = sqlite3_column_int64(st, 8);
-        out->updated_ms = sqlite3_column_int64(st, 9);
-    }
-    sqlite3_reset(st);
-    if (s == SQLITE_DONE)
-        return mnp_error_set(err, MNP_ENOENT, "%s follows no port order %lld", op,
-                             (long long)order_id);
-    if (s != SQLITE_ROW)
-        return sqlite_fail(c, "reading a followed order", err);
-    return 0;
+    int rc = gw_check_op(op, err);
+    if (rc == 0)
+        rc = gw_row(sqlite_conn(txn), GWORDER_GET, SQL_GWORDER_GET,
+                    GW_VALS(GW_TEXT(op), GW_INT(order_id)), gw_order_row, out,
+                    "reading a followed order", err);
+    if (rc == MNP_ENOENT)
+        return mnp_error_set(err, rc, "%s follows no port order %lld", op, (long long)order_id);
+    return rc;
 }
 
 int mnp_txn_gw_feed_get(mnp_txn_t *txn, const char *op, uint64_t *seq, mnp_error_t *err)
 {
-    store_conn_t *c = sqlite_conn(txn);
-    int rc = check_op(op, err);
-    if (rc != 0)
-        return rc;
-    sqlite3_stmt *st = sqlite_stmt(c, GWFEED_GET, SQL_GWFEED_GET, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
-    int s = sqlite3_step(st);
-    uint64_t v = s == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    if (s != SQLITE_ROW && s != SQLITE_DONE)
-        return sqlite_fail(c, "reading the feed position", err);
-    *seq = v;
-    return 0;
+    int64_t v[GW_INTS_MAX] = {0};
+    int rc = gw_check_op(op, err);
+    if (rc == 0)
+        rc = gw_row(sqlite_conn(txn), GWFEED_GET, SQL_GWFEED_GET, GW_VALS(GW_TEXT(op)), gw_ints_row,
+                    v, "reading the feed position", err);
+    /* No row yet: nothing of the feed applied. */
+    if (rc == MNP_ENOENT)
+        rc = 0;
+    if (rc == 0)
+        *seq = (uint64_t)v[0];
+    return rc;
 }
 
 int mnp_txn_gw_feed_set(mnp_txn_t *txn, const char *op, uint64_t seq, mnp_error_t *err)
 {
-    store_conn_t *c = sqlite_conn(txn);
-    int rc = sqlite_need_write(txn, err);
-    if (rc == 0)
-        rc = check_op(op, err);
+    int rc = gw_write_start(txn, op, err);
     if (rc != 0)
         return rc;
     if (seq > (uint64_t)INT64_MAX)
         return mnp_error_set(err, MNP_EINVAL, "feed position %llu is beyond any seq",
                              (unsigned long long)seq);
-    sqlite3_stmt *st = sqlite_stmt(c, GWFEED_SET, SQL_GWFEED_SET, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
-    int s = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (s != SQLITE_DONE)
-        return sqlite_fail(c, "storing the feed position", err);
-    return 0;
+    return gw_run(sqlite_conn(txn), GWFEED_SET, SQL_GWFEED_SET, GW_VALS(GW_TEXT(op), GW_INT(seq)),
+                  "storing the feed position", err);
 }

@@ -15,7 +15,8 @@ source "$(dirname "$0")/mnpd.bash"
 source "$(dirname "$0")/rules.bash"
 mnpd_setup
 printf '%s\n' "$cucc" >"$tmp/cucc.key"
-chmod 600 "$tmp/cucc.key"
+printf '%s\n' "$cmcc" >"$tmp/cmcc.key"
+chmod 600 "$tmp/cucc.key" "$tmp/cmcc.key"
 cat >>"$tmp/ch.conf" <<CONF
 [gateway]
 [operator "CUCC"]
@@ -24,6 +25,12 @@ service_number = 10010
 clearinghouse = local
 api_key_file = $tmp/cucc.key
 store = sqlite:$tmp/cucc.db
+[operator "CMCC"]
+name = 中国移动
+service_number = 10086
+clearinghouse = local
+api_key_file = $tmp/cmcc.key
+store = sqlite:$tmp/cmcc.db
 CONF
 
 zhang=$(idcard 43010219900101123)
@@ -73,10 +80,13 @@ wait_state "$order_zhao" REJECTED
 http GET "/v1/orders/$order_zhao" "$cmcc"
 check "rejected with D01" D01 "$(json_str reason)"
 
-# Acceptance by the donor's gateway, then cutover and every copy's acknowledgement: ACTIVE.
+# A port between two gateways: China Mobile's shop submits it, China Unicom's gateway accepts,
+# the cutover comes, both gateways and the other copies acknowledge: ACTIVE.
 code 13007301234 张三 "$zhang"
-http POST /v1/orders "$cmcc" "{\"number\":\"13007301234\",\"identity\":\"$zhang\",\"code\":\"$code\",\"channel\":\"store\"}"
-check "port order for 张三: 201" 201 "$status"
+http POST /v1/port-in "$cmcc" "{\"number\":\"13007301234\",\"name\":\"张三\",\"identity\":\"$zhang\",\"code\":\"000000\",\"channel\":\"store\"}"
+check "port-in with a wrong code: the clearinghouse's C01" "422 C01" "$status $(json_str code)"
+http POST /v1/port-in "$cmcc" "{\"number\":\"13007301234\",\"name\":\"张三\",\"identity\":\"$zhang\",\"code\":\"$code\",\"channel\":\"store\"}"
+check "port-in at China Mobile's shop: 201" 201 "$status"
 order=$(json_int order)
 wait_state "$order" SCHEDULED
 http GET "/v1/audit?limit=1000" "$miit"
@@ -85,7 +95,7 @@ check_match "the donor's gateway accepted it" \
 advance 3600000
 wait_state "$order" BROADCASTING
 seq=$(http GET "/v1/orders/$order" "$cmcc"; json_int npdb_seq)
-for key in "$cmcc" "$ctcc" "$cbn"; do
+for key in "$ctcc" "$cbn"; do # operators without a gateway here
     http POST /v1/events/ack "$key" "{\"seq\":$seq}"
 done
 for ((i = 0; i < 10; i++)); do # the gateway acknowledges on its own; the timers then move it
@@ -95,7 +105,20 @@ for ((i = 0; i < 10; i++)); do # the gateway acknowledges on its own; the timers
     http GET "/v1/events?after=$feed_seq&wait=1" "$cmcc"
     feed_seq=$(json_int next_after)
 done
-check "ACTIVE once the gateway acknowledged too" ACTIVE "$(json_str state)"
+check "ACTIVE once both gateways acknowledged too" ACTIVE "$(json_str state)"
+
+# Both sides acted: the recipient welcomed the subscriber, the donor no longer serves him.
+for ((i = 0; i < 10; i++)); do
+    http GET "/v1/sms/outbound?limit=1000" "$cmcc"
+    grep -q '携入' <<<"$body" && break
+    http GET "/v1/events?after=$feed_seq&wait=1" "$cmcc"
+    feed_seq=$(json_int next_after)
+done
+check_match "the recipient's SMS to the subscriber" '"from":"10086","id":[0-9]+,"segments":1,"text":"【中国移动】欢迎！.*携入' "$body"
+http POST /v1/sms/inbound "$cucc" "{\"from\":\"13007301234\",\"to\":\"10010\",\"text\":\"CXXZ#张三#$zhang\"}"
+check_match "the donor has no subscriber there any more" '"eligible":false' "$body"
+http POST /v1/sms/inbound "$cmcc" "{\"from\":\"13007301234\",\"to\":\"10086\",\"text\":\"CXXZ#张三#$zhang\"}"
+check_match "the recipient has him, ported just now (E05)" '"eligible":false.*120天' "$body"
 
 mnpd_stop
 finish
