@@ -41,6 +41,8 @@ typedef enum call_kind {
     C_FREEZE_GET,
     C_CODE_ISSUED,
     C_CODE_GET,
+    C_LATE_GET,
+    C_LATE_DONE,
 } call_kind_t;
 
 #define SEEN_MAX 16
@@ -86,6 +88,10 @@ static int call_fn(mnp_txn_t *txn, void *arg, mnp_error_t *err)
         return mnp_txn_gw_code_issued(txn, c->op, c->number, c->a_ms, c->b_ms, err);
     case C_CODE_GET:
         return mnp_txn_gw_code_get(txn, c->op, c->number, &c->out_a, &c->out_b, err);
+    case C_LATE_GET: /* a_ms: the agreement id */
+        return mnp_txn_gw_late_reported(txn, c->op, c->a_ms, &c->flag, err);
+    case C_LATE_DONE:
+        return mnp_txn_gw_late_report_done(txn, c->op, c->a_ms, c->now_ms, err);
     }
     return MNP_EINTERNAL;
 }
@@ -435,6 +441,34 @@ static void test_freeze_once_and_codes(void **state)
     mnp_store_close(s);
 }
 
+/* A late agreement is reported once per operator; recording it again changes nothing. */
+static void test_late_reports(void **state)
+{
+    test_fixture_t *f = *state;
+    mnp_store_t *s = test_store_open(f->path, true);
+    call_t *c = call_new(C_LATE_GET, "CUCC");
+    c->a_ms = 42;
+    c->flag = true;
+    run_ok(s, false, c);
+    assert_false(c->flag);
+    c->kind = C_LATE_DONE;
+    c->now_ms = T0;
+    run_ok(s, true, c);
+    run_ok(s, true, c);
+    c->kind = C_LATE_GET;
+    run_ok(s, false, c);
+    assert_true(c->flag);
+    c->op = "CMCC"; /* another tenant's agreement 42 is another agreement */
+    run_ok(s, false, c);
+    assert_false(c->flag);
+    c->kind = C_LATE_DONE;
+    assert_int_equal(run(s, false, c), MNP_EINTERNAL); /* writes only in a write transaction */
+    c->op = "";
+    assert_int_equal(run(s, true, c), MNP_EINVAL);
+    free(c);
+    mnp_store_close(s);
+}
+
 /* ---- tenants ------------------------------------------------------------------------------ */
 
 static void test_tenant_isolation(void **state)
@@ -501,6 +535,7 @@ int main(void)
         TEST(test_subscribers_bad_rows),
         TEST(test_agreements),
         TEST(test_freeze_once_and_codes),
+        TEST(test_late_reports),
         TEST(test_tenant_isolation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

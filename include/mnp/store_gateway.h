@@ -80,6 +80,13 @@ int mnp_txn_gw_code_issued(mnp_txn_t *txn, const char *op, uint64_t number, int6
 int mnp_txn_gw_code_get(mnp_txn_t *txn, const char *op, uint64_t number, int64_t *issued_ms,
                         int64_t *expires_ms, mnp_error_t *err) MNP_WUR;
 
+/* Whether op already reported agreement_id to the clearinghouse as late (recorded after the
+ * number's first CXXZ, SPEC §3.1), and recording that it did (a second time changes nothing). */
+int mnp_txn_gw_late_reported(mnp_txn_t *txn, const char *op, int64_t agreement_id, bool *reported,
+                             mnp_error_t *err) MNP_WUR;
+int mnp_txn_gw_late_report_done(mnp_txn_t *txn, const char *op, int64_t agreement_id,
+                                int64_t now_ms, mnp_error_t *err) MNP_WUR;
+
 /* ---- outbound SMS and provisioning events (queues with acknowledgement) -------------------- */
 
 #define MNP_GW_TEXT_MAX 2048 /* bytes of one SMS reply, all its segments */

@@ -117,6 +117,63 @@ static void report_query(mnp_gw_t *gw, const mnp_number_t *num)
                        MNP_KV_STR("error", err.msg)));
 }
 
+typedef struct late_job {
+    const char *op;
+    int64_t id, now_ms;
+    bool reported;
+} late_job_t;
+
+static int read_late(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    late_job_t *j = arg;
+    return mnp_txn_gw_late_reported(txn, j->op, j->id, &j->reported, err);
+}
+
+static int write_late(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    late_job_t *j = arg;
+    return mnp_txn_gw_late_report_done(txn, j->op, j->id, j->now_ms, err);
+}
+
+/* SPEC §3.1: an agreement recorded after the first query never blocks and is reported to the
+ * clearinghouse as suspicious, once (recorded only after the clearinghouse took it). */
+static int report_late(mnp_gw_t *gw, const mnp_number_t *num, const mnp_elig_result_t *r,
+                       int64_t freeze_ms, int64_t now_ms, mnp_error_t *err)
+{
+    for (size_t i = 0; i < r->nlate; i++) {
+        const mnp_agreement_t *a = r->late[i];
+        late_job_t j = {.op = gw->op, .id = a->id, .now_ms = now_ms};
+        int rc = mnp_store_read(gw->store, read_late, &j, err);
+        if (rc != 0)
+            return rc;
+        if (j.reported)
+            continue;
+        char digits[MNP_NUMBER_STR_SIZE], detail[256];
+        snprintf(detail, sizeof(detail),
+                 "agreement '%s' recorded at %lld ms, after the first query at %lld ms", a->name,
+                 (long long)a->created_ms, (long long)freeze_ms);
+        json_t *req = json_pack("{s:s,s:s,s:s}", "kind", "late_agreement", "number",
+                                mnp_number_format(num, digits), "detail", detail);
+        char *body = json_dumps(req, JSON_COMPACT);
+        json_decref(req);
+        int status = 0;
+        mnp_error_t cerr = {0};
+        if (body != NULL &&
+            mnp_ch_client_call(gw->ch, "POST", "/v1/signals", body, &status, NULL, &cerr) == 0 &&
+            status == 201) {
+            rc = mnp_store_write(gw->store, write_late, &j, err);
+        } else {
+            mnp_log(MNP_LOG_WARN, "a late agreement was not reported (next query tries again)",
+                    MNP_KV(MNP_KV_STR("operator", gw->op), MNP_KV_I64("agreement", a->id),
+                           MNP_KV_I64("status", status), MNP_KV_STR("error", cerr.msg)));
+        }
+        free(body);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* The verdict and its reply for a parsed command. */
 static int answer_command(mnp_gw_t *gw, const mnp_number_t *num, const mnp_sms_command_t *cmd,
                           mnp_gw_sms_result_t *out, mnp_buf_t *reply, mnp_error_t *err)
@@ -155,6 +212,9 @@ static int answer_command(mnp_gw_t *gw, const mnp_number_t *num, const mnp_sms_c
     out->eligible = r.eligible;
     if (cmd->kind == MNP_SMS_CXXZ && f->found)
         report_query(gw, num);
+    rc = report_late(gw, num, &r, f->freeze_ms, f->now_ms, err);
+    if (rc != 0)
+        goto done;
     if (cmd->kind == MNP_SMS_SQXZ && r.eligible) {
         char code[MNP_AUTHCODE_STR_SIZE];
         if (register_code(gw, num, identity, code)) {

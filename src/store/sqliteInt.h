@@ -25,7 +25,8 @@ enum {
     STMT_TXN_BASE = 144,     /* sqlite.c: transaction control */
     STMT_STATS_BASE = 152,   /* sqlite_stats.c */
     STMT_GATEWAY_BASE = 160, /* sqlite_gateway.c (+0..23), sqlite_gateway_queue.c (+24..47) */
-    STMT_COUNT = 208
+    STMT_GW_REPORTS_BASE = 208, /* sqlite_gateway_reports.c */
+    STMT_COUNT = 212
 };
 
 struct store_conn {

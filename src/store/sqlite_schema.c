@@ -220,6 +220,15 @@ static const char *const migrations[] = {
     "  op TEXT PRIMARY KEY CHECK (length(op) BETWEEN 1 AND 15),"
     "  seq INTEGER NOT NULL CHECK (seq >= 0)"
     ") WITHOUT ROWID;",
+
+    /* 5: which late agreements (recorded after a number's first CXXZ) a gateway has reported to
+     * the clearinghouse, so that each is reported once. */
+    "CREATE TABLE gw_late_reports ("
+    "  op TEXT NOT NULL CHECK (length(op) BETWEEN 1 AND 15),"
+    "  agreement_id INTEGER NOT NULL,"
+    "  reported_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (op, agreement_id)"
+    ") WITHOUT ROWID;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

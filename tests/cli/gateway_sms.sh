@@ -110,6 +110,8 @@ run agreements import --operator CUCC "$tmp/late.csv" --db "$tmp/cucc.db"
 check "a late agreement imported" 0 "$status"
 sms 13007301236 "CXXZ#王五#$wang"
 check_match "the late agreement does not block" '"eligible":true' "$body"
+sms 13007301236 "CXXZ#王五#$wang"
+check_match "nor the next time" '"eligible":true' "$body"
 
 # The outbound queue: every reply, oldest first, until the SMS centre acknowledges it.
 http GET "/v1/sms/outbound?limit=1000" "$cucc"
@@ -117,16 +119,20 @@ check "outbound: 200" 200 "$status"
 check_match "outbound: replies with their recipients" '"to":"8613007301234".*"from":"10010"' "$body"
 last=$(json_int next_after)
 queued=$(grep -o '"id":' <<<"$body" | wc -l)
-check "outbound: one per SMS answered (10)" 10 "$queued"
+check "outbound: one per SMS answered (11)" 11 "$queued"
 http POST /v1/sms/outbound/ack "$cucc" "{\"up_to\":$last}"
-check "ack: all of them" "{\"acknowledged\":10}" "$body"
+check "ack: all of them" "{\"acknowledged\":11}" "$body"
 http GET "/v1/sms/outbound" "$cucc"
 check_match "outbound: empty once acknowledged" '"messages":\[\]' "$body"
 
 # The regulator counts the queries the gateway reported (the period ends after the frozen clock's
 # now, where they all happened).
 http GET "/v1/stats?to=4102444800000" "$miit"
-check_match "stats: CUCC's CXXZ queries in Changsha" '"local_network":"0731","operator":"CUCC","queries":6,' \
+check_match "stats: the late agreement flagged for the regulator" \
+    '"kind":"late_agreement","local_network":"0731","number":"8613007301236","operator":"CUCC"' "$body"
+check "stats: flagged once, though queried twice since" 1 "$(grep -o '"kind":"late_agreement"' <<<"$body" | wc -l)"
+check_match "stats: CUCC's row counts one late agreement" '"late_agreements":1,"local_network":"0731","operator":"CUCC"' "$body"
+check_match "stats: CUCC's CXXZ queries in Changsha" '"local_network":"0731","operator":"CUCC","queries":7,' \
     "$(tr -d '\n' <<<"$body" | sed -E 's/"(acceptances|cancellations|codes_issued|late_agreements|rejections|requests|requests_received|returns|reversals|silences|answer_ms|to_active_ms)":(\{[^}]*\}|[0-9]+|null),//g')"
 
 mnpd_stop
