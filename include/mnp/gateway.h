@@ -73,6 +73,20 @@ int mnp_gw_port_in(mnp_gw_t *gw, const char *number, const char *name, const cha
                    const char *code, const char *channel, mnp_gw_port_result_t *out,
                    mnp_error_t *err) MNP_WUR;
 
+/* The provisioning events the operator's network has not acknowledged, id > after, oldest
+ * first, at most limit (1..1000): *out = {"events":[{id, kind: activate|deactivate|return,
+ * number, order, created_ms}], "next_after": ID}, a new reference. */
+int mnp_gw_prov_list(mnp_gw_t *gw, int64_t after, unsigned limit, json_t **out,
+                     mnp_error_t *err) MNP_WUR;
+
+/* The network applied every event up to and including id up_to. */
+int mnp_gw_prov_ack(mnp_gw_t *gw, int64_t up_to, size_t *acknowledged, mnp_error_t *err) MNP_WUR;
+
+/* A ported-in subscriber leaves: the number goes back to its range holder through the
+ * clearinghouse's number return (its answer comes back as it is: 200, or 404 not_serving ...). */
+int mnp_gw_terminate(mnp_gw_t *gw, const char *number, mnp_gw_port_result_t *out,
+                     mnp_error_t *err) MNP_WUR;
+
 /* Follows the clearinghouse's feed one page: reads after the stored position (waiting up to
  * wait_s seconds for something new), answers port orders for this operator's numbers as the
  * donor (D01 when the number was reported lost or suspended after the code was issued, D02 when

@@ -7,9 +7,11 @@
  *   POST /v1/sms/inbound           an SMS as the SMS centre delivers it   {from, to, text}
  *   GET  /v1/sms/outbound?after=ID&limit=N   replies waiting to be sent, oldest first
  *   POST /v1/sms/outbound/ack      the SMS centre sent them               {up_to}
- *   POST /v1/port-in               a shop submits a port (recipient)      {number, name,
- *                                                                           identity, code,
- * channel}
+ *   POST /v1/port-in               a shop submits a port (recipient)
+ *                                  {number, name, identity, code, channel}
+ *   POST /v1/terminations          a ported-in subscriber leaves          {number}
+ *   GET  /v1/provisioning?after=ID&limit=N   events for the operator's network, oldest first
+ *   POST /v1/provisioning/ack      the network applied them               {up_to}
  */
 #ifndef MNP_GW_API_H
 #define MNP_GW_API_H

@@ -289,6 +289,68 @@ static void post_outbound_ack(mnp_http_request_t *req, void *ud)
     json_decref(root);
 }
 
+static void get_provisioning(mnp_http_request_t *req, void *ud)
+{
+    mnp_gw_t *gw = authenticate(req, ud);
+    int64_t after, limit;
+    if (gw == NULL || !query_int(req, "after", 0, INT64_MAX, &after) ||
+        !query_int(req, "limit", 100, OUTBOUND_LIMIT_MAX, &limit))
+        return;
+    json_t *page = NULL;
+    mnp_error_t err = {0};
+    if (mnp_gw_prov_list(gw, after, limit ? (unsigned)limit : 1, &page, &err) != 0) {
+        mnp_http_reply_problem(req, 503, "unavailable", "%s", err.msg);
+        return;
+    }
+    mnp_http_reply_json_value(req, 200, page);
+    json_decref(page);
+}
+
+static void post_provisioning_ack(mnp_http_request_t *req, void *ud)
+{
+    mnp_gw_t *gw = authenticate(req, ud);
+    ack_body_t b = {0};
+    json_t *root;
+    if (gw == NULL || !decode(req, ack_spec, 1, &b, &root))
+        return;
+    size_t n = 0;
+    mnp_error_t err = {0};
+    if (mnp_gw_prov_ack(gw, b.up_to, &n, &err) != 0) {
+        mnp_http_reply_problem(req, 503, "unavailable", "%s", err.msg);
+    } else {
+        char body[64];
+        int len = snprintf(body, sizeof(body), "{\"acknowledged\":%zu}", n);
+        mnp_http_reply_json(req, 200, body, (size_t)len);
+    }
+    json_decref(root);
+}
+
+typedef struct number_body {
+    const char *number;
+} number_body_t;
+
+static const mnp_json_field_t number_spec[] = {
+    {"number", MNP_JSON_STRING, true, 32, 0, 0, offsetof(number_body_t, number)},
+};
+
+static void post_termination(mnp_http_request_t *req, void *ud)
+{
+    mnp_gw_t *gw = authenticate(req, ud);
+    number_body_t b = {0};
+    json_t *root;
+    if (gw == NULL || !decode(req, number_spec, 1, &b, &root))
+        return;
+    mnp_gw_port_result_t r;
+    mnp_error_t err = {0};
+    if (mnp_gw_terminate(gw, b.number, &r, &err) != 0)
+        mnp_http_reply_problem(req, 503, "unavailable", "%s", err.msg);
+    else if (r.status >= 300)
+        mnp_http_reply_problem(req, r.status, r.code[0] ? r.code : "refused", "%s", r.detail);
+    else
+        mnp_http_reply_json(req, 200, "{\"status\":\"ok\"}", 15);
+    json_decref(root);
+}
+
 int mnp_gw_api_routes(mnp_http_router_t *router, mnp_gw_api_t *api)
 {
     static const struct {
@@ -299,6 +361,9 @@ int mnp_gw_api_routes(mnp_http_router_t *router, mnp_gw_api_t *api)
         {"GET", "/v1/sms/outbound", "sms_outbound", get_outbound},
         {"POST", "/v1/sms/outbound/ack", "sms_outbound_ack", post_outbound_ack},
         {"POST", "/v1/port-in", "port_in", post_port_in},
+        {"POST", "/v1/terminations", "terminations", post_termination},
+        {"GET", "/v1/provisioning", "provisioning", get_provisioning},
+        {"POST", "/v1/provisioning/ack", "provisioning_ack", post_provisioning_ack},
     };
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         int rc = mnp_http_router_add(router, routes[i].method, routes[i].pattern, routes[i].name,

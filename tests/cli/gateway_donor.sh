@@ -120,5 +120,30 @@ check_match "the donor has no subscriber there any more" '"eligible":false' "$bo
 http POST /v1/sms/inbound "$cmcc" "{\"from\":\"13007301234\",\"to\":\"10086\",\"text\":\"CXXZ#张三#$zhang\"}"
 check_match "the recipient has him, ported just now (E05)" '"eligible":false.*120天' "$body"
 
+# Provisioning: each network hears what to do with the number, once, until it acknowledges.
+http GET /v1/provisioning "$cmcc"
+check_match "the recipient's network activates it" '"kind":"activate","number":"8613007301234","order":'"$order" "$body"
+last=$(json_int next_after)
+http POST /v1/provisioning/ack "$cmcc" "{\"up_to\":$last}"
+check "the recipient's network acknowledged" '{"acknowledged":1}' "$body"
+http GET /v1/provisioning "$cucc"
+check_match "the donor's network deactivates it" '"kind":"deactivate","number":"8613007301234"' "$body"
+
+# 张三 leaves China Mobile: the number returns to its range holder.
+http POST /v1/terminations "$cmcc" '{"number":"13007301234"}'
+check "termination: 200" 200 "$status"
+http POST /v1/terminations "$cucc" '{"number":"13007301234"}'
+check "a non-serving operator cannot return it: 404" 404 "$status"
+for ((i = 0; i < 10; i++)); do
+    advance 0
+    http GET /v1/provisioning "$cmcc"
+    grep -q '"kind":"return"' <<<"$body" && break
+    http GET "/v1/events?after=$feed_seq&wait=1" "$cmcc"
+    feed_seq=$(json_int next_after)
+done
+check_match "the recipient's network hands it back" '"kind":"return","number":"8613007301234"' "$body"
+http GET "/v1/numbers/13007301234" "$ctcc"
+check_match "served by its range holder again" '"operator":"CUCC","ported":false' "$body"
+
 mnpd_stop
 finish
