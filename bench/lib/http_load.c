@@ -5,12 +5,16 @@
  */
 #include "http_load.h"
 
+#include "durable_bench.h"
+#include "mnp/numplan.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdio.h>
@@ -204,4 +208,132 @@ int hl_command_line(const char *cmd, char *out, size_t out_size)
         return -1;
     }
     return 0;
+}
+
+static void *phase_client(void *arg)
+{
+    hl_phase_t *ph = arg;
+    hl_conn_t *c = malloc(sizeof(*c));
+    hl_conn_init(c, ph->port);
+    for (;;) {
+        uint64_t i = atomic_fetch_add(&ph->next, 1);
+        if (i >= ph->limit || durable_now_ns() >= ph->end_ns)
+            break;
+        int64_t t0 = durable_now_ns();
+        int st = ph->send(c, i, ph->arg);
+        ph->lat[i] = durable_now_ns() - t0;
+        if (st == ph->want)
+            atomic_fetch_add(&ph->done, 1);
+        else if (st < 0 || st >= 500)
+            atomic_fetch_add(&ph->failed, 1);
+        else
+            atomic_fetch_add(&ph->refused, 1);
+    }
+    hl_conn_close(c);
+    free(c);
+    return NULL;
+}
+
+double hl_phase_run(hl_phase_t *ph, uint64_t clients, uint64_t seconds)
+{
+    ph->lat = calloc(ph->limit, sizeof(int64_t));
+    pthread_t *th = calloc(clients, sizeof(pthread_t));
+    int64_t start = durable_now_ns();
+    ph->end_ns = start + (int64_t)seconds * 1000000000;
+    for (uint64_t i = 0; i < clients; i++)
+        pthread_create(&th[i], NULL, phase_client, ph);
+    for (uint64_t i = 0; i < clients; i++)
+        pthread_join(th[i], NULL);
+    free(th);
+    double elapsed = (double)(durable_now_ns() - start) / 1e9;
+    uint64_t sent = atomic_load(&ph->done) + atomic_load(&ph->refused) + atomic_load(&ph->failed);
+    double rate = (double)atomic_load(&ph->done) / elapsed;
+    printf("%s, %llu clients: %.0f/s %s (%llu done, %llu refused, %llu failed in %.1f s)\n",
+           ph->name, (unsigned long long)clients, rate, ph->verb,
+           (unsigned long long)atomic_load(&ph->done),
+           (unsigned long long)atomic_load(&ph->refused),
+           (unsigned long long)atomic_load(&ph->failed), elapsed);
+    /* Requests taken after the deadline were never sent: only measured ones count. */
+    int64_t *lat = malloc((sent ? sent : 1) * sizeof(int64_t));
+    size_t k = 0;
+    for (uint64_t i = 0; i < ph->limit && k < sent; i++)
+        if (ph->lat[i] > 0)
+            lat[k++] = ph->lat[i];
+    durable_print_latency("  latency", lat, k);
+    free(lat);
+    free(ph->lat);
+    ph->lat = NULL;
+    return rate;
+}
+
+int hl_clearinghouse_setup(const char *bin, const char *src, const char *db, char keys[4][128])
+{
+    char cmd[8192], line[256];
+    static const char *const ops[] = {"CMCC", "CUCC", "CTCC", "CBN"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(cmd, sizeof(cmd), "'%s/mnpctl' operator add %s --name %s --db '%s'", bin, ops[i],
+                 ops[i], db);
+        if (hl_command_line(cmd, keys[i], 128) != 0)
+            return -1;
+    }
+    snprintf(cmd, sizeof(cmd), "'%s/mnpctl' numplan import '%s/data/blocks-demo.csv' --db '%s'",
+             bin, src, db);
+    if (hl_command_line(cmd, line, sizeof(line)) != 0)
+        return -1;
+    snprintf(cmd, sizeof(cmd), "'%s/mnpctl' routing import '%s/data/routing-demo.csv' --db '%s'",
+             bin, src, db);
+    return hl_command_line(cmd, line, sizeof(line));
+}
+
+size_t hl_cucc_changsha_blocks(const char *src, uint32_t blocks[64])
+{
+    char path[4096];
+    mnp_numplan_t *plan;
+    mnp_error_t err;
+    size_t n = 0;
+    snprintf(path, sizeof(path), "%s/data/blocks-demo.csv", src);
+    if (mnp_numplan_new(&plan) != 0)
+        return 0;
+    if (mnp_numplan_load_blocks_file(plan, path, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        mnp_numplan_free(plan);
+        return 0;
+    }
+    for (size_t i = 0; i < mnp_numplan_block_count(plan) && n < 64; i++) {
+        uint32_t block;
+        mnp_operator_t holder;
+        const char *ln;
+        mnp_numplan_block_at(plan, i, &block, &holder, &ln);
+        if (holder == MNP_OP_CUCC && strcmp(ln, "0731") == 0)
+            blocks[n++] = block;
+    }
+    mnp_numplan_free(plan);
+    return n;
+}
+
+int hl_mnpd_start(const char *bin, const char *conf, const char *log_path, hl_daemon_t *d)
+{
+    char mnpd[4096], opt[] = "--config", cfg[4096];
+    snprintf(mnpd, sizeof(mnpd), "%s/mnpd", bin);
+    snprintf(cfg, sizeof(cfg), "%s", conf);
+    char *argv[] = {mnpd, opt, cfg, NULL};
+    return hl_daemon_start(argv, log_path, d);
+}
+
+static int send_null(hl_conn_t *c, uint64_t i, void *arg)
+{
+    (void)i, (void)arg;
+    const char *answer;
+    return hl_request(c, "GET", "/healthz", NULL, NULL, &answer);
+}
+
+double hl_http_ceiling(unsigned port, uint64_t clients, uint64_t seconds)
+{
+    hl_phase_t null = {.name = "HTTP ceiling: GET /healthz",
+                       .verb = "answered",
+                       .port = port,
+                       .limit = 4000000,
+                       .want = 200,
+                       .send = send_null};
+    return hl_phase_run(&null, clients, seconds);
 }

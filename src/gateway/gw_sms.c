@@ -2,9 +2,9 @@
  * The subscriber's SMS commands at the operator gateway (SPEC.md §3-§4). CXXZ answers the
  * eligibility verdict; SQXZ answers the same verdict when the number is not eligible, and
  * otherwise a fresh code, registered with the clearinghouse before it is sent; anything else
- * gets help. The first command about a number freezes its term agreements, in the same store
- * transaction that reads them, so that an agreement recorded later can never block. Every reply
- * goes into the outbound queue before the caller hears of it.
+ * gets help. The first command about a number freezes its term agreements at the instant it
+ * judged them by, so that an agreement recorded later can never block. Every reply goes into the
+ * outbound queue before the caller hears of it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +19,7 @@
 
 #define AGREEMENTS_MAX 64
 
-/* What one command needs from the store, read (and the freeze recorded) in one transaction. */
+/* What one command needs from the store, read in one snapshot. */
 typedef struct facts {
     const char *op;
     uint64_t number;
@@ -51,7 +51,21 @@ static int read_facts(mnp_txn_t *txn, void *arg, mnp_error_t *err)
     if (rc != 0)
         return rc;
     f->nagreements = n < AGREEMENTS_MAX ? n : AGREEMENTS_MAX;
-    /* SPEC §3.1: the first query freezes the agreements; this one may be it. */
+    /* SPEC §3.1: the first query freezes the agreements; without a freeze this one is it. */
+    rc = mnp_txn_gw_freeze_get(txn, f->op, f->number, &f->freeze_ms, err);
+    if (rc == MNP_ENOENT) {
+        mnp_error_clear(err);
+        f->freeze_ms = 0;
+        return 0;
+    }
+    return rc;
+}
+
+/* Records the freeze of a first query (a concurrent one may have been first: its instant
+ * wins). Only a number's first query writes here; the others only read. */
+static int record_freeze(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    facts_t *f = arg;
     return mnp_txn_gw_freeze(txn, f->op, f->number, f->now_ms, &f->freeze_ms, err);
 }
 
@@ -186,7 +200,9 @@ static int answer_command(mnp_gw_t *gw, const mnp_number_t *num, const mnp_sms_c
     f->now_ms = mnp_clock_now_ms(gw->clock);
     char identity[MNP_SUB_IDENTITY_MAX] = "";
     bool id_ok = mnp_idcard_validate(cmd->identity, strlen(cmd->identity), identity, NULL) == 0;
-    int rc = mnp_store_write(gw->store, read_facts, f, err);
+    int rc = mnp_store_read(gw->store, read_facts, f, err);
+    if (rc == 0 && f->found && f->freeze_ms == 0)
+        rc = mnp_store_write(gw->store, record_freeze, f, err);
     if (rc != 0)
         goto done;
     mnp_numinfo_t info;
