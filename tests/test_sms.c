@@ -93,6 +93,10 @@ static void test_parse_spaces(void **state)
     expect_cmd("CXXZ # 张三 # " ID_A, MNP_SMS_CXXZ, "张三", ID_A);
     expect_cmd("  CXXZ#张三#" ID_A "  ", MNP_SMS_CXXZ, "张三", ID_A);
     expect_cmd("\tCXXZ\t#\t张三\t#\t" ID_A "\t", MNP_SMS_CXXZ, "张三", ID_A);
+    /* Line breaks around the whole message, as some phones and SMS centres add them. */
+    expect_cmd("CXXZ#张三#" ID_A "\r\n", MNP_SMS_CXXZ, "张三", ID_A);
+    expect_cmd("\nSQXZ#张三#" ID_A " \n", MNP_SMS_SQXZ, "张三", ID_A);
+    expect_unknown("\r\n");
     expect_cmd("　CXXZ　＃　张三　＃　" ID_A "　", MNP_SMS_CXXZ, "张三", ID_A);
     expect_cmd(" \t　CXXZ 　#　 张三 \t＃ " ID_A " 　", MNP_SMS_CXXZ, "张三", ID_A);
     /* Spaces anywhere in the identity. */

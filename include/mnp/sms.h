@@ -34,8 +34,9 @@ typedef struct mnp_sms_command {
  * case, full-width letters too), a separator ('#' or '＃', with spaces around it or not), a name
  * (1 to 63 bytes of valid UTF-8 after trimming), a separator and an identity number (digits
  * and X with spaces anywhere in it; its check digit is checked by the caller). A trailing
- * separator is tolerated. Anything else is MNP_SMS_UNKNOWN; so is invalid UTF-8 or a text
- * longer than MNP_SMS_TEXT_MAX. Always fills *out (name and identity empty for UNKNOWN). */
+ * separator and line breaks (CR, LF) before or after the whole message are tolerated. Anything
+ * else is MNP_SMS_UNKNOWN; so is invalid UTF-8 or a text longer than MNP_SMS_TEXT_MAX. Always
+ * fills *out (name and identity empty for UNKNOWN). */
 mnp_sms_kind_t mnp_sms_parse(const char *text, size_t len, mnp_sms_command_t *out);
 
 typedef enum mnp_sms_encoding {

@@ -186,6 +186,14 @@ mnp_sms_kind_t mnp_sms_parse(const char *text, size_t len, mnp_sms_command_t *ou
     out->kind = MNP_SMS_UNKNOWN;
     if (text == NULL || len == 0 || len > MNP_SMS_TEXT_MAX)
         return MNP_SMS_UNKNOWN;
+    /* Line breaks a phone or an SMS centre adds around the message are not part of it; inside
+     * a name they still make it unreadable. */
+    while (len > 0 && (text[len - 1] == '\r' || text[len - 1] == '\n'))
+        len--;
+    while (len > 0 && (text[0] == '\r' || text[0] == '\n')) {
+        text++;
+        len--;
+    }
 
     field_t fields[FIELDS_MAX];
     size_t nfields = 0;
