@@ -67,7 +67,8 @@ typedef struct mnp_gw_port_result {
 /* The recipient submits a port for a subscriber at its store or online channel: checks the
  * number, name (1-63 bytes) and identity number (400 C08), submits the order to the
  * clearinghouse with the code, and follows it; at ACTIVE the subscriber is created with this name
- * and identity. The clearinghouse's refusals come back as they are (C01-C08); 503
+ * and identity. The clearinghouse's refusals come back as they are (C01-C08; at a lockout, 429,
+ * the subscriber is also told by SMS); 503
  * clearinghouse_unreachable when it could not be asked. <0 only when the store failed. */
 int mnp_gw_port_in(mnp_gw_t *gw, const char *number, const char *name, const char *identity,
                    const char *code, const char *channel, mnp_gw_port_result_t *out,

@@ -49,3 +49,12 @@ const char *mnp_gw_service_number(const mnp_gw_t *gw)
 {
     return gw->service_number;
 }
+
+unsigned gw_segments(const char *text)
+{
+    size_t n = 0;
+    mnp_sms_encoding_t enc;
+    if (mnp_sms_segment(text, strlen(text), &enc, NULL, 0, &n) != 0 || n == 0)
+        return 1;
+    return (unsigned)n;
+}

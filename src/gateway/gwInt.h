@@ -19,4 +19,7 @@ struct mnp_gw {
     mnp_numplan_t *plan; /* the built-in plan: which numbers port at all (E06) */
 };
 
+/* How many SMS text (valid UTF-8) takes; 1 for anything it cannot measure. */
+unsigned gw_segments(const char *text);
+
 #endif

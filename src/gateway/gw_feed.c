@@ -119,7 +119,7 @@ static int write_step(mnp_txn_t *txn, void *arg, mnp_error_t *err)
         m->to = s->rec.number;
         snprintf(m->from, sizeof(m->from), "%s", s->gw->service_number);
         snprintf(m->text, sizeof(m->text), "%s", s->sms);
-        m->segments = 1;
+        m->segments = gw_segments(m->text);
         m->created_ms = now;
         rc = mnp_txn_gw_sms_add(txn, m, err);
         free(m);

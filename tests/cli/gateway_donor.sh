@@ -35,11 +35,13 @@ CONF
 
 zhang=$(idcard 43010219900101123)
 zhao=$(idcard 43010219880808123)
+qian=$(idcard 43010219770707123)
 subscribers() { # subscribers ZHAO_STATUS: the billing system's file
     cat >"$tmp/subscribers.csv" <<CSV
 number,name,identity,registration,status,unpaid_fen,last_port,services,balance_fen
 13007301234,张三,$zhang,person,normal,0,,,0
 13007301237,赵六,$zhao,person,$1,0,,,0
+13007301238,钱七,$qian,person,normal,0,,,0
 CSV
     run subscribers import --operator CUCC "$tmp/subscribers.csv" --db "$tmp/cucc.db"
     check "import subscribers ($1)" 0 "$status"
@@ -144,6 +146,28 @@ done
 check_match "the recipient's network hands it back" '"kind":"return","number":"8613007301234"' "$body"
 http GET "/v1/numbers/13007301234" "$ctcc"
 check_match "served by its range holder again" '"operator":"CUCC","ported":false' "$body"
+
+# Codes seen from the SMS side: an expired one, then a lockout that the subscriber hears of.
+code 13007301238 钱七 "$qian"
+advance 3600001
+port_in() { # port_in CODE: China Mobile's shop submits 钱七's port
+    http POST /v1/port-in "$cmcc" "{\"number\":\"13007301238\",\"name\":\"钱七\",\"identity\":\"$qian\",\"code\":\"$1\",\"channel\":\"store\"}"
+}
+port_in "$code"
+check "a code 60 minutes old: C02" "422 C02" "$status $(json_str code)"
+code 13007301238 钱七 "$qian"
+good=$code
+for i in 1 2 3 4 5; do # five codes that are surely not the right one
+    port_in "$(printf '%06d' $(((10#$good + i) % 1000000)))"
+    if ((i < 5)); then
+        check "wrong code $i: C01" "422 C01" "$status $(json_str code)"
+    fi
+done
+check "the fifth wrong code in the hour locks the number" 429 "$status"
+port_in "$good"
+check "locked: even the right code, until the next hour" 429 "$status"
+http GET "/v1/sms/outbound?limit=1000" "$cmcc"
+check_match "the subscriber is told by SMS" '"text":"【中国移动】您的号码携号转网授权码错误次数过多' "$body"
 
 mnpd_stop
 finish
