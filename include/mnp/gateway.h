@@ -88,6 +88,15 @@ int mnp_gw_prov_ack(mnp_gw_t *gw, int64_t up_to, size_t *acknowledged, mnp_error
 int mnp_gw_terminate(mnp_gw_t *gw, const char *number, mnp_gw_port_result_t *out,
                      mnp_error_t *err) MNP_WUR;
 
+/* What /metrics shows of a gateway. */
+typedef struct mnp_gw_figures {
+    uint64_t feed_seq;          /* how far it applied the clearinghouse's feed */
+    uint64_t prov_pending;      /* provisioning events the network has not taken yet */
+    uint64_t prov_max_attempts; /* the most failed deliveries among them */
+} mnp_gw_figures_t;
+
+int mnp_gw_figures(mnp_gw_t *gw, mnp_gw_figures_t *out, mnp_error_t *err) MNP_WUR;
+
 /* Follows the clearinghouse's feed one page: reads after the stored position (waiting up to
  * wait_s seconds for something new), answers port orders for this operator's numbers as the
  * donor (D01 when the number was reported lost or suspended after the code was issued, D02 when

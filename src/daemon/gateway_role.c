@@ -14,9 +14,22 @@
 
 int mnpd_gateway_routes(mnpd_gateway_t *g, mnp_http_router_t *router, mnp_error_t *err)
 {
+    static const char *const op_label[] = {"operator"};
     int rc = mnp_gw_api_new(&g->api);
     if (rc == 0)
         rc = mnp_gw_api_routes(router, g->api);
+    if (rc == 0)
+        rc = mnp_metrics_gauge(NULL, "mnp_gateway_feed_seq",
+                               "How far each operator's gateway applied the clearinghouse's feed.",
+                               op_label, 1, &g->m_feed_seq);
+    if (rc == 0)
+        rc = mnp_metrics_gauge(NULL, "mnp_gateway_provisioning_pending",
+                               "Provisioning events the operator's network has not taken yet.",
+                               op_label, 1, &g->m_prov_pending);
+    if (rc == 0)
+        rc = mnp_metrics_gauge(NULL, "mnp_gateway_provisioning_attempts_max",
+                               "The most failed deliveries among the pending provisioning events.",
+                               op_label, 1, &g->m_prov_attempts);
     if (rc != 0)
         return mnp_error_set(err, rc, "cannot set up the gateway's routes: %s", mnp_strerror(rc));
     return 0;
@@ -70,6 +83,13 @@ static void *follow(void *arg)
             mnp_log(MNP_LOG_INFO, "following the clearinghouse's feed again",
                     MNP_KV(MNP_KV_STR("operator", mnp_gw_operator(t->gw))));
         failing = rc != 0;
+        mnp_gw_figures_t fig;
+        if (mnp_gw_figures(t->gw, &fig, &err) == 0) {
+            const char *op[] = {mnp_gw_operator(t->gw)};
+            mnp_metrics_set(t->g->m_feed_seq, op, (double)fig.feed_seq);
+            mnp_metrics_set(t->g->m_prov_pending, op, (double)fig.prov_pending);
+            mnp_metrics_set(t->g->m_prov_attempts, op, (double)fig.prov_max_attempts);
+        }
         if (rc != 0) {
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);

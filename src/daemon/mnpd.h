@@ -68,6 +68,8 @@ typedef struct mnpd_gateway {
     pthread_mutex_t mu;
     pthread_cond_t cv; /* signalled when stopping */
     bool stopping;
+    /* /metrics, by operator: feed position, provisioning backlog and its worst retries. */
+    mnp_metric_t *m_feed_seq, *m_prov_pending, *m_prov_attempts;
 } mnpd_gateway_t;
 
 /* Makes the gateway API and adds its routes to router (before any server uses it). */

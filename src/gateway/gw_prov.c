@@ -124,3 +124,25 @@ int mnp_gw_terminate(mnp_gw_t *gw, const char *number, mnp_gw_port_result_t *out
     json_decref(answer);
     return 0;
 }
+
+typedef struct figures_job {
+    const char *op;
+    mnp_gw_figures_t *out;
+} figures_job_t;
+
+static int read_figures(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    figures_job_t *j = arg;
+    int rc = mnp_txn_gw_feed_get(txn, j->op, &j->out->feed_seq, err);
+    if (rc == 0)
+        rc = mnp_txn_gw_prov_backlog(txn, j->op, &j->out->prov_pending, &j->out->prov_max_attempts,
+                                     err);
+    return rc;
+}
+
+int mnp_gw_figures(mnp_gw_t *gw, mnp_gw_figures_t *out, mnp_error_t *err)
+{
+    memset(out, 0, sizeof(*out));
+    figures_job_t j = {.op = gw->op, .out = out};
+    return mnp_store_read(gw->store, read_figures, &j, err);
+}

@@ -130,6 +130,14 @@ http POST /v1/provisioning/ack "$cmcc" "{\"up_to\":$last}"
 check "the recipient's network acknowledged" '{"acknowledged":1}' "$body"
 http GET /v1/provisioning "$cucc"
 check_match "the donor's network deactivates it" '"kind":"deactivate","number":"8613007301234"' "$body"
+for ((i = 0; i < 10; i++)); do # the gateway refreshes its figures after each feed poll
+    http GET /metrics ""
+    grep -q 'mnp_gateway_provisioning_pending{operator="CUCC"} 1' <<<"$body" && break
+    http GET "/v1/events?after=$feed_seq&wait=1" "$cmcc"
+    feed_seq=$(json_int next_after)
+done
+check_match "metrics: the donor's network has one event waiting" \
+    'mnp_gateway_provisioning_pending\{operator="CUCC"\} 1' "$body"
 
 # 张三 leaves China Mobile: the number returns to its range holder.
 http POST /v1/terminations "$cmcc" '{"number":"13007301234"}'
