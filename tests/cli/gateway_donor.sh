@@ -81,6 +81,8 @@ order_zhao=$(json_int order)
 wait_state "$order_zhao" REJECTED
 http GET "/v1/orders/$order_zhao" "$cmcc"
 check "rejected with D01" D01 "$(json_str reason)"
+http POST /v1/port-in "$cmcc" "{\"number\":\"13007301237\",\"name\":\"赵六\",\"identity\":\"$zhao\",\"code\":\"$code\",\"channel\":\"store\"}"
+check "the code was used up by that order: C03" "422 C03" "$status $(json_str code)"
 
 # A port between two gateways: China Mobile's shop submits it, China Unicom's gateway accepts,
 # the cutover comes, both gateways and the other copies acknowledge: ACTIVE.
