@@ -11,13 +11,13 @@
 #include <cmocka.h>
 
 #include <pthread.h>
-#include <sched.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "group_gate.h"
 #include "mnp/store.h"
 #include "test_support.h"
 
@@ -256,44 +256,12 @@ static void test_credentials_and_rotation(void **state)
     mnp_store_close(s);
 }
 
-/* Group commit. The first write holds the writer inside its function until the other writers
- * have queued (seen through the store's own queue count), so the test knows they form one
- * group: no timing assumption. One of them fails and must be rolled back alone. */
-typedef struct gate {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool entered; /* the holding write is running on the writer */
-    bool open;    /* the test lets it finish */
-} gate_t;
-
-static int held_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+/* Group commit (group_gate.h): eight writers queued behind a held one form one group. One of
+ * them fails and must be rolled back alone. */
+static int add_held(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
-    gate_t *g = arg;
-    pthread_mutex_lock(&g->mu);
-    g->entered = true;
-    pthread_cond_broadcast(&g->cv);
-    while (!g->open)
-        pthread_cond_wait(&g->cv, &g->mu);
-    pthread_mutex_unlock(&g->mu);
+    (void)arg;
     return mnp_txn_operator_add(txn, "HELD", "held", 1, err);
-}
-
-typedef struct writer_ctx {
-    mnp_store_t *s;
-    op_args_t args;
-    gate_t *gate; /* non-NULL for the holding writer */
-    int rc;
-    mnp_error_t err;
-} writer_ctx_t;
-
-static void *writer_main(void *arg)
-{
-    writer_ctx_t *w = arg;
-    if (w->gate != NULL)
-        w->rc = mnp_store_write(w->s, held_write, w->gate, &w->err);
-    else
-        w->rc = mnp_store_write(w->s, add_operator, &w->args, &w->err);
-    return NULL;
 }
 
 #define GROUP 8
@@ -302,42 +270,23 @@ static void test_group_commit(void **state)
 {
     test_fixture_t *f = *state;
     mnp_store_t *s = test_store_open(f->path, true);
-    gate_t gate = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
-    writer_ctx_t w[GROUP + 1] = {{0}};
-    pthread_t th[GROUP + 1];
+    test_write_t held = {.fn = add_held}, w[GROUP] = {{0}};
+    op_args_t args[GROUP] = {{0}};
     char codes[GROUP][8];
     mnp_store_stats_t st;
 
-    w[0].s = s;
-    w[0].gate = &gate;
-    pthread_create(&th[0], NULL, writer_main, &w[0]);
-    pthread_mutex_lock(&gate.mu);
-    while (!gate.entered)
-        pthread_cond_wait(&gate.cv, &gate.mu);
-    pthread_mutex_unlock(&gate.mu);
-    for (int i = 1; i <= GROUP; i++) {
-        snprintf(codes[i - 1], sizeof(codes[i - 1]), "OP%d", i);
-        w[i].s = s;
+    for (int i = 0; i < GROUP; i++) {
+        snprintf(codes[i], sizeof(codes[i]), "OP%d", i + 1);
         /* Writer 3 collides with writer 2: it must fail and take nothing else with it. */
-        w[i].args.code = i == 3 ? codes[1] : codes[i - 1];
-        w[i].args.name = "operator";
-        pthread_create(&th[i], NULL, writer_main, &w[i]);
+        args[i].code = i == 2 ? codes[1] : codes[i];
+        args[i].name = "operator";
+        w[i] = (test_write_t){.fn = add_operator, .arg = &args[i]};
     }
-    for (;;) {
-        mnp_store_stats(s, &st);
-        if (st.queued == GROUP)
-            break;
-        sched_yield();
-    }
-    pthread_mutex_lock(&gate.mu);
-    gate.open = true;
-    pthread_cond_broadcast(&gate.cv);
-    pthread_mutex_unlock(&gate.mu);
-    for (int i = 0; i <= GROUP; i++)
-        pthread_join(th[i], NULL);
+    test_group_run(s, &held, w, GROUP);
 
+    assert_int_equal(held.rc, 0);
     int failures = 0;
-    for (int i = 0; i <= GROUP; i++) {
+    for (int i = 0; i < GROUP; i++) {
         if (w[i].rc != 0) {
             failures++;
             assert_int_equal(w[i].rc, MNP_EEXIST);
@@ -347,11 +296,11 @@ static void test_group_commit(void **state)
     /* The group ran once without savepoints up to the failure, then again with them: the
      * failing write and those queued before it ran twice, the rest once, each counted once. */
     int ran_twice = 0;
-    for (int i = 1; i <= GROUP; i++) {
-        assert_in_range(w[i].args.runs, 1, 2);
-        ran_twice += w[i].args.runs == 2;
+    for (int i = 0; i < GROUP; i++) {
+        assert_in_range(args[i].runs, 1, 2);
+        ran_twice += args[i].runs == 2;
         if (w[i].rc != 0)
-            assert_int_equal(w[i].args.runs, 2);
+            assert_int_equal(args[i].runs, 2);
     }
     assert_in_range(ran_twice, 2, GROUP); /* the one it collided with came first */
     mnp_store_stats(s, &st);

@@ -13,12 +13,12 @@
 #include <cmocka.h>
 
 #include <pthread.h>
-#include <sched.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "group_gate.h"
 #include "mnp/store.h"
 #include "mnp/store_audit.h"
 #include "test_support.h"
@@ -121,43 +121,12 @@ static void test_append_invalid(void **state)
     mnp_store_close(s);
 }
 
-/* A group formed on purpose (as in test_store.c): the first write holds the writer until the
+/* A group formed on purpose (group_gate.h): the first write holds the writer until the
  * others have queued, so they run in one transaction; each appends, one appends and fails. */
-typedef struct gate {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool entered;
-    bool open;
-} gate_t;
-
-static int held_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+static int append_held(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
-    gate_t *g = arg;
-    pthread_mutex_lock(&g->mu);
-    g->entered = true;
-    pthread_cond_broadcast(&g->cv);
-    while (!g->open)
-        pthread_cond_wait(&g->cv, &g->mu);
-    pthread_mutex_unlock(&g->mu);
+    (void)arg;
     return mnp_txn_audit_append(txn, 1, "system", "held", NULL, NULL, NULL, err);
-}
-
-typedef struct writer_ctx {
-    mnp_store_t *s;
-    append_job_t job;
-    gate_t *gate;
-    int rc;
-    mnp_error_t err;
-} writer_ctx_t;
-
-static void *writer_main(void *arg)
-{
-    writer_ctx_t *w = arg;
-    if (w->gate != NULL)
-        w->rc = mnp_store_write(w->s, held_write, w->gate, &w->err);
-    else
-        w->rc = mnp_store_write(w->s, append_write, &w->job, &w->err);
-    return NULL;
 }
 
 #define GROUP 8
@@ -166,45 +135,25 @@ static void test_group_chains(void **state)
 {
     test_fixture_t *f = *state;
     mnp_store_t *s = test_store_open(f->path, true);
-    gate_t gate = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
-    writer_ctx_t w[GROUP + 1] = {{0}};
-    pthread_t th[GROUP + 1];
+    test_write_t held = {.fn = append_held}, w[GROUP] = {{0}};
+    append_job_t jobs[GROUP] = {{0}};
     mnp_store_stats_t st;
 
-    w[0].s = s;
-    w[0].gate = &gate;
-    pthread_create(&th[0], NULL, writer_main, &w[0]);
-    pthread_mutex_lock(&gate.mu);
-    while (!gate.entered)
-        pthread_cond_wait(&gate.cv, &gate.mu);
-    pthread_mutex_unlock(&gate.mu);
-    for (int i = 1; i <= GROUP; i++) {
-        w[i].s = s;
-        w[i].job.subject = "13800000000";
-        w[i].job.count = 2;
-        w[i].job.fail = i == 4; /* its two records must vanish, the chain must not break */
-        pthread_create(&th[i], NULL, writer_main, &w[i]);
+    for (int i = 0; i < GROUP; i++) {
+        jobs[i].subject = "13800000000";
+        jobs[i].count = 2;
+        jobs[i].fail = i == 3; /* its two records must vanish, the chain must not break */
+        w[i] = (test_write_t){.fn = append_write, .arg = &jobs[i]};
     }
-    for (;;) {
-        mnp_store_stats(s, &st);
-        if (st.queued == GROUP)
-            break;
-        sched_yield();
-    }
-    pthread_mutex_lock(&gate.mu);
-    gate.open = true;
-    pthread_cond_broadcast(&gate.cv);
-    pthread_mutex_unlock(&gate.mu);
-    for (int i = 0; i <= GROUP; i++)
-        pthread_join(th[i], NULL);
+    test_group_run(s, &held, w, GROUP);
 
     mnp_store_stats(s, &st);
     assert_int_equal(st.largest_group, GROUP);
     uint64_t max_seq = 0;
-    for (int i = 1; i <= GROUP; i++) {
-        assert_int_equal(w[i].rc, i == 4 ? MNP_EINVAL : 0);
-        if (w[i].rc == 0 && w[i].job.seq > max_seq)
-            max_seq = w[i].job.seq;
+    for (int i = 0; i < GROUP; i++) {
+        assert_int_equal(w[i].rc, i == 3 ? MNP_EINVAL : 0);
+        if (w[i].rc == 0 && jobs[i].seq > max_seq)
+            max_seq = jobs[i].seq;
     }
     const uint64_t expect = 1 + 2 * (GROUP - 1);
     assert_int_equal(max_seq, expect);
