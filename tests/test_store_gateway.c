@@ -99,15 +99,14 @@ static int call_fn(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 /* Runs c in a write (write) or read transaction; returns the call's result. */
 static int run(mnp_store_t *s, bool write, call_t *c)
 {
-    mnp_error_clear(&c->err);
-    return write ? mnp_store_write(s, call_fn, c, &c->err) : mnp_store_read(s, call_fn, c, &c->err);
+    return test_store_run(s, write, call_fn, c, &c->err);
 }
 
 static void run_ok(mnp_store_t *s, bool write, call_t *c)
 {
-    int rc = run(s, write, c);
-    if (rc != 0)
-        fail_msg("call %d: %s (%s)", (int)c->kind, c->err.msg, mnp_errname(rc));
+    char what[16];
+    snprintf(what, sizeof(what), "call %d", (int)c->kind);
+    test_store_run_ok(s, write, call_fn, c, &c->err, what);
 }
 
 static call_t *call_new(call_kind_t kind, const char *op)

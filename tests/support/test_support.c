@@ -57,3 +57,17 @@ mnp_store_t *test_store_open(const char *path, bool create)
         fail_msg("open %s: %s", path, err.msg);
     return s;
 }
+
+int test_store_run(mnp_store_t *s, bool write, mnp_store_fn fn, void *arg, mnp_error_t *err)
+{
+    mnp_error_clear(err);
+    return write ? mnp_store_write(s, fn, arg, err) : mnp_store_read(s, fn, arg, err);
+}
+
+void test_store_run_ok(mnp_store_t *s, bool write, mnp_store_fn fn, void *arg, mnp_error_t *err,
+                       const char *what)
+{
+    int rc = test_store_run(s, write, fn, arg, err);
+    if (rc != 0)
+        fail_msg("%s: %s (%s)", what, err->msg, mnp_errname(rc));
+}

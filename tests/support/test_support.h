@@ -31,4 +31,12 @@ int test_fixture_teardown(void **state);
 /* Opens the store at path (creating it when create); fails the test when it cannot. */
 mnp_store_t *test_store_open(const char *path, bool create);
 
+/* Runs fn(arg) in a write (write) or read transaction of s, err cleared first; returns fn's
+ * result (or the store's). */
+int test_store_run(mnp_store_t *s, bool write, mnp_store_fn fn, void *arg, mnp_error_t *err);
+
+/* The same, failing the test with "what: message (code)" unless it succeeds. */
+void test_store_run_ok(mnp_store_t *s, bool write, mnp_store_fn fn, void *arg, mnp_error_t *err,
+                       const char *what);
+
 #endif
