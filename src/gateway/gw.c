@@ -7,6 +7,7 @@
 
 #include "gwInt.h"
 #include "mnp/alloc.h"
+#include "mnp/secret.h"
 
 int mnp_gw_new(const mnp_gw_config_t *cfg, mnp_gw_t **out, mnp_error_t *err)
 {
@@ -50,11 +51,41 @@ const char *mnp_gw_service_number(const mnp_gw_t *gw)
     return gw->service_number;
 }
 
-unsigned gw_segments(const char *text)
+int gw_sms_new(const mnp_gw_t *gw, uint64_t to, const char *text, mnp_gw_sms_t **out,
+               mnp_error_t *err)
 {
-    size_t n = 0;
+    *out = NULL;
+    size_t len = strlen(text), n = 0;
     mnp_sms_encoding_t enc;
-    if (mnp_sms_segment(text, strlen(text), &enc, NULL, 0, &n) != 0 || n == 0)
-        return 1;
-    return (unsigned)n;
+    if (len >= MNP_GW_TEXT_MAX || mnp_sms_segment(text, len, &enc, NULL, 0, &n) != 0)
+        return mnp_error_set(err, MNP_EINTERNAL, "an SMS that is not valid UTF-8 or too long");
+    mnp_gw_sms_t *m = calloc(1, sizeof(*m));
+    if (m == NULL)
+        return mnp_error_set(err, MNP_ENOMEM, "out of memory");
+    snprintf(m->op, sizeof(m->op), "%s", gw->op);
+    m->to = to;
+    snprintf(m->from, sizeof(m->from), "%s", gw->service_number);
+    memcpy(m->text, text, len + 1);
+    m->segments = (unsigned)n;
+    m->created_ms = mnp_clock_now_ms(gw->clock);
+    *out = m;
+    return 0;
+}
+
+void gw_sms_free(mnp_gw_sms_t *m)
+{
+    if (m == NULL)
+        return;
+    mnp_memzero(m->text, sizeof(m->text));
+    free(m);
+}
+
+static int queue_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    return mnp_txn_gw_sms_add(txn, arg, err);
+}
+
+int gw_sms_queue(mnp_gw_t *gw, mnp_gw_sms_t *m, mnp_error_t *err)
+{
+    return mnp_store_write(gw->store, queue_write, m, err);
 }

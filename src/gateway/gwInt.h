@@ -19,7 +19,14 @@ struct mnp_gw {
     mnp_numplan_t *plan; /* the built-in plan: which numbers port at all (E06) */
 };
 
-/* How many SMS text (valid UTF-8) takes; 1 for anything it cannot measure. */
-unsigned gw_segments(const char *text);
+/* A new outbound SMS of gw to number `to` with text (valid UTF-8, whole), its segments
+ * counted and stamped now. MNP_ENOMEM, or MNP_EINTERNAL for text that is not valid UTF-8 or does
+ * not fit. Free with gw_sms_free, which wipes the text: it may carry a code. */
+int gw_sms_new(const mnp_gw_t *gw, uint64_t to, const char *text, mnp_gw_sms_t **out,
+               mnp_error_t *err);
+void gw_sms_free(mnp_gw_sms_t *m);
+
+/* Queues m for the SMS centre in a store transaction of its own; m->id is set. */
+int gw_sms_queue(mnp_gw_t *gw, mnp_gw_sms_t *m, mnp_error_t *err);
 
 #endif

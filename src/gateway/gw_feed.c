@@ -112,17 +112,11 @@ static int write_step(mnp_txn_t *txn, void *arg, mnp_error_t *err)
         rc = mnp_txn_gw_prov_add(txn, &ev, err);
     }
     if (rc == 0 && s->sms != NULL) {
-        mnp_gw_sms_t *m = calloc(1, sizeof(*m));
-        if (m == NULL)
-            return mnp_error_set(err, MNP_ENOMEM, "out of memory");
-        snprintf(m->op, sizeof(m->op), "%s", s->gw->op);
-        m->to = s->rec.number;
-        snprintf(m->from, sizeof(m->from), "%s", s->gw->service_number);
-        snprintf(m->text, sizeof(m->text), "%s", s->sms);
-        m->segments = gw_segments(m->text);
-        m->created_ms = now;
-        rc = mnp_txn_gw_sms_add(txn, m, err);
-        free(m);
+        mnp_gw_sms_t *m;
+        rc = gw_sms_new(s->gw, s->rec.number, s->sms, &m, err);
+        if (rc == 0)
+            rc = mnp_txn_gw_sms_add(txn, m, err);
+        gw_sms_free(m);
     }
     return rc;
 }

@@ -29,29 +29,20 @@ static int record_order(mnp_txn_t *txn, void *arg, mnp_error_t *err)
     return mnp_txn_gw_order_put(txn, o, err);
 }
 
-static int queue_sms(mnp_txn_t *txn, void *arg, mnp_error_t *err)
-{
-    return mnp_txn_gw_sms_add(txn, arg, err);
-}
-
 /* SPEC §7: after 5 wrong codes in an hour the number is locked for the rest of that hour, and
  * the subscriber is told by SMS: the shop that met the lock sends it. */
 static int tell_locked(mnp_gw_t *gw, uint64_t number, mnp_error_t *err)
 {
-    mnp_gw_sms_t *m = calloc(1, sizeof(*m));
-    if (m == NULL)
-        return mnp_error_set(err, MNP_ENOMEM, "out of memory");
-    snprintf(m->op, sizeof(m->op), "%s", gw->op);
-    m->to = number;
-    snprintf(m->from, sizeof(m->from), "%s", gw->service_number);
-    snprintf(m->text, sizeof(m->text),
+    char text[256];
+    snprintf(text, sizeof(text),
              "【%s】您的号码携号转网授权码错误次数过多，本小时内暂停办理，请下一整点后再试。"
              "如非本人操作，请联系%s。",
              gw->name, gw->service_number);
-    m->segments = gw_segments(m->text);
-    m->created_ms = mnp_clock_now_ms(gw->clock);
-    int rc = mnp_store_write(gw->store, queue_sms, m, err);
-    free(m);
+    mnp_gw_sms_t *m;
+    int rc = gw_sms_new(gw, number, text, &m, err);
+    if (rc == 0)
+        rc = gw_sms_queue(gw, m, err);
+    gw_sms_free(m);
     return rc;
 }
 

@@ -69,11 +69,6 @@ static int record_freeze(mnp_txn_t *txn, void *arg, mnp_error_t *err)
     return mnp_txn_gw_freeze(txn, f->op, f->number, f->now_ms, &f->freeze_ms, err);
 }
 
-static int queue_reply(mnp_txn_t *txn, void *arg, mnp_error_t *err)
-{
-    return mnp_txn_gw_sms_add(txn, arg, err);
-}
-
 typedef struct code_rec {
     const char *op;
     uint64_t number;
@@ -284,32 +279,19 @@ int mnp_gw_sms_inbound(mnp_gw_t *gw, const char *from, const char *to, const cha
     }
     if (rc == 0 && mnp_buf_error(&reply) != 0)
         rc = mnp_error_set(err, MNP_ELIMIT, "the reply does not fit one outbound SMS record");
-    size_t segments = 0;
-    if (rc == 0 &&
-        mnp_sms_segment(reply.data, reply.len, &(mnp_sms_encoding_t){0}, NULL, 0, &segments) != 0)
-        rc = mnp_error_set(err, MNP_EINTERNAL, "the reply is not valid UTF-8");
-    mnp_gw_sms_t *msg = rc == 0 ? calloc(1, sizeof(*msg)) : NULL;
-    if (rc == 0 && msg == NULL)
-        rc = mnp_error_set(err, MNP_ENOMEM, "out of memory");
-    if (rc == 0) {
-        snprintf(msg->op, sizeof(msg->op), "%s", gw->op);
-        msg->to = num.e164;
-        snprintf(msg->from, sizeof(msg->from), "%s", gw->service_number);
-        memcpy(msg->text, reply.data, reply.len + 1);
-        msg->segments = (unsigned)segments;
-        msg->created_ms = mnp_clock_now_ms(gw->clock);
-        rc = mnp_store_write(gw->store, queue_reply, msg, err);
-    }
+    mnp_gw_sms_t *msg = NULL;
+    if (rc == 0)
+        rc = gw_sms_new(gw, num.e164, reply.data, &msg, err);
+    if (rc == 0)
+        rc = gw_sms_queue(gw, msg, err);
     if (rc == 0) {
         out->status = 200;
         out->sms_id = msg->id;
-        out->segments = (unsigned)segments;
+        out->segments = msg->segments;
         memcpy(out->reply, reply.data, reply.len + 1);
     }
     /* An issued code was in the reply: it leaves memory with it. */
-    if (msg != NULL)
-        mnp_memzero(msg->text, sizeof(msg->text));
-    free(msg);
+    gw_sms_free(msg);
     mnp_memzero(reply.data, reply.len);
     mnp_buf_fini(&reply);
     return rc;
