@@ -17,9 +17,9 @@
 
 #include "mnp/error.h"
 
-#define MNP_SUB_NAME_MAX     64  /* subscriber name, UTF-8 bytes with NUL */
-#define MNP_SUB_IDENTITY_MAX 19  /* 18-character resident identity number with NUL */
-#define MNP_AGREEMENT_NAME_MAX 96 /* UTF-8 bytes with NUL */
+#define MNP_SUB_NAME_MAX        64 /* subscriber name, UTF-8 bytes with NUL */
+#define MNP_SUB_IDENTITY_MAX    19 /* 18-character resident identity number with NUL */
+#define MNP_AGREEMENT_NAME_MAX  96 /* UTF-8 bytes with NUL */
 #define MNP_ELIG_AGREEMENTS_MAX 16 /* blocking agreements one result names */
 
 typedef enum mnp_registration {
@@ -54,6 +54,7 @@ typedef struct mnp_agreement {
     int64_t fee_fen;          /* early-termination fee, fen */
     bool has_term;
     int64_t created_ms; /* when it was recorded at the operator */
+    int64_t ended_ms;   /* when the subscriber ended it early (0: not ended); no block after */
 } mnp_agreement_t;
 
 typedef struct mnp_elig_input {
@@ -68,12 +69,12 @@ typedef struct mnp_elig_input {
 } mnp_elig_input_t;
 
 typedef struct mnp_elig_result {
-    bool eligible;   /* no condition unmet */
-    bool unmet[8];   /* unmet[1..7]: E01 .. E07 */
+    bool eligible; /* no condition unmet */
+    bool unmet[8]; /* unmet[1..7]: E01 .. E07 */
     /* Facts for the reply, set when their condition is unmet. */
-    mnp_registration_t registration; /* E01 */
-    mnp_sub_status_t status;         /* E02 */
-    int64_t unpaid_fen;              /* E03 */
+    mnp_registration_t registration;                          /* E01 */
+    mnp_sub_status_t status;                                  /* E02 */
+    int64_t unpaid_fen;                                       /* E03 */
     const mnp_agreement_t *blocking[MNP_ELIG_AGREEMENTS_MAX]; /* E04, into in->agreements */
     size_t nblocking;
     int64_t port_again_ms; /* E05: the first instant porting is possible */

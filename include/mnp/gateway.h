@@ -28,6 +28,18 @@ typedef struct mnp_gw_config {
     mnp_store_t *store;         /* borrowed: the gateway's own store */
     mnp_ch_client_t *ch;        /* borrowed: the clearinghouse, with this operator's key */
     const mnp_clock_t *clock;   /* borrowed */
+    /* Provisioning webhook (optional): every provisioning event is POSTed to this URL as JSON
+     * until it answers 2xx, with retries (mnp_gw_prov_deliver). NULL or "": the network reads
+     * the queue (GET /v1/provisioning) instead. Copied. */
+    const char *prov_webhook;
+    /* With a webhook, the key (at least 32 bytes) that signs each body: header
+     * "X-Mnp-Signature: sha256=HEX" of HMAC-SHA256(key, body). NULL: unsigned. Copied, wiped. */
+    const char *prov_webhook_key;
+    /* Called from any thread, with no gateway lock held, whenever the gateway queued work for
+     * its courier (a provisioning event, a report for the clearinghouse): the process wakes the
+     * thread that calls mnp_gw_prov_deliver and mnp_gw_reports_send. May be NULL. */
+    void (*on_work)(void *arg);
+    void *on_work_arg;
 } mnp_gw_config_t;
 
 int mnp_gw_new(const mnp_gw_config_t *cfg, mnp_gw_t **out, mnp_error_t *err) MNP_WUR;
@@ -88,11 +100,29 @@ int mnp_gw_prov_ack(mnp_gw_t *gw, int64_t up_to, size_t *acknowledged, mnp_error
 int mnp_gw_terminate(mnp_gw_t *gw, const char *number, mnp_gw_port_result_t *out,
                      mnp_error_t *err) MNP_WUR;
 
+/* Posts the provisioning events that are due (next try at or before now) to the webhook, oldest
+ * first, at most max of them: a 2xx answer marks one delivered; anything else (no answer, a
+ * timeout, another status) counts a failed attempt, keeps its error and schedules the next try
+ * with a growing back-off (1 s doubling up to 5 min). Events are delivered in id order per
+ * operator: after a failure the later ones wait too. *delivered and *failed count this call's
+ * outcomes; *next_due_ms is when the next undelivered event is due (0: none pending). Without a
+ * webhook it does nothing and *next_due_ms is 0. <0 only when the store failed. */
+int mnp_gw_prov_deliver(mnp_gw_t *gw, unsigned max, size_t *delivered, size_t *failed,
+                        int64_t *next_due_ms, mnp_error_t *err) MNP_WUR;
+
+/* Sends the reports the gateway queued for the clearinghouse (a subscriber's CXXZ, a late
+ * agreement: POST /v1/signals/batch), up to max per call, oldest first. Each one the
+ * clearinghouse answered (recorded, or refused for good with a 4xx) leaves the queue; when it
+ * cannot be reached they stay for the next call (MNP_EIO, err says why). *sent counts those
+ * that left. */
+int mnp_gw_reports_send(mnp_gw_t *gw, unsigned max, size_t *sent, mnp_error_t *err) MNP_WUR;
+
 /* What /metrics shows of a gateway. */
 typedef struct mnp_gw_figures {
     uint64_t feed_seq;          /* how far it applied the clearinghouse's feed */
     uint64_t prov_pending;      /* provisioning events the network has not taken yet */
     uint64_t prov_max_attempts; /* the most failed deliveries among them */
+    uint64_t reports_pending;   /* reports not yet taken by the clearinghouse */
 } mnp_gw_figures_t;
 
 int mnp_gw_figures(mnp_gw_t *gw, mnp_gw_figures_t *out, mnp_error_t *err) MNP_WUR;

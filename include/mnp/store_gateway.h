@@ -62,6 +62,16 @@ int mnp_txn_gw_agreements_add(mnp_txn_t *txn, const char *op, const mnp_agreemen
 int mnp_txn_gw_agreements_of(mnp_txn_t *txn, const char *op, uint64_t number, mnp_agreement_t *out,
                              size_t max, size_t *n, mnp_error_t *err) MNP_WUR;
 
+/* Ends op's agreement id at ended_ms (the subscriber paid the early-termination fee, or the
+ * operator waived it): from then on it never blocks (E04). Ending an ended agreement again
+ * keeps the first instant (*already set). MNP_ENOENT when op has no agreement with that id. */
+int mnp_txn_gw_agreement_end(mnp_txn_t *txn, const char *op, int64_t id, int64_t ended_ms,
+                             bool *already, mnp_error_t *err) MNP_WUR;
+
+/* One agreement of op by id (with its number in *number, may be NULL); MNP_ENOENT when none. */
+int mnp_txn_gw_agreement_get(mnp_txn_t *txn, const char *op, int64_t id, mnp_agreement_t *out,
+                             uint64_t *number, mnp_error_t *err) MNP_WUR;
+
 /* ---- the freeze and issued codes ---------------------------------------------------------- */
 
 /* The first CXXZ of op's number: records now_ms if there was none, and returns the recorded
@@ -86,6 +96,29 @@ int mnp_txn_gw_late_reported(mnp_txn_t *txn, const char *op, int64_t agreement_i
                              mnp_error_t *err) MNP_WUR;
 int mnp_txn_gw_late_report_done(mnp_txn_t *txn, const char *op, int64_t agreement_id,
                                 int64_t now_ms, mnp_error_t *err) MNP_WUR;
+
+/* ---- reports for the clearinghouse (an outbox) ------------------------------------------ */
+
+typedef struct mnp_gw_report {
+    int64_t id;
+    char op[MNP_STORE_CODE_MAX];
+    char kind[16]; /* "query" or "late_agreement" (POST /v1/signals) */
+    uint64_t number;
+    char detail[256];
+    int64_t created_ms;
+} mnp_gw_report_t;
+
+/* Queues r (id assigned into r->id) in the caller's transaction. */
+int mnp_txn_gw_report_add(mnp_txn_t *txn, mnp_gw_report_t *r, mnp_error_t *err) MNP_WUR;
+/* Calls fn for op's queued reports, oldest first, at most limit (1..1000). */
+int mnp_txn_gw_reports_pending(mnp_txn_t *txn, const char *op, unsigned limit,
+                               int (*fn)(const mnp_gw_report_t *r, void *arg), void *arg,
+                               mnp_error_t *err) MNP_WUR;
+/* Removes op's reports ids[0..n) (the clearinghouse took them). */
+int mnp_txn_gw_reports_done(mnp_txn_t *txn, const char *op, const int64_t *ids, size_t n,
+                            mnp_error_t *err) MNP_WUR;
+/* How many reports of op wait. */
+int mnp_txn_gw_reports_count(mnp_txn_t *txn, const char *op, uint64_t *n, mnp_error_t *err) MNP_WUR;
 
 /* ---- outbound SMS and provisioning events (queues with acknowledgement) -------------------- */
 

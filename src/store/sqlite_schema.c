@@ -229,6 +229,20 @@ static const char *const migrations[] = {
     "  reported_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (op, agreement_id)"
     ") WITHOUT ROWID;",
+
+    /* 6: an agreement the subscriber ended early (paid off) stops blocking (E04); and the
+     * gateway's reports for the clearinghouse (a CXXZ, a late agreement) wait in an outbox, so
+     * that a subscriber's answer never waits for the clearinghouse and no report is lost. */
+    "ALTER TABLE gw_agreements ADD COLUMN ended_ms INTEGER;"
+    "CREATE TABLE gw_reports ("
+    "  id INTEGER PRIMARY KEY,"
+    "  op TEXT NOT NULL CHECK (length(op) BETWEEN 1 AND 15),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('query', 'late_agreement')),"
+    "  number INTEGER NOT NULL CHECK (number BETWEEN 1 AND 999999999999999),"
+    "  detail TEXT NOT NULL CHECK (length(CAST(detail AS BLOB)) <= 255),"
+    "  created_ms INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX gw_reports_op ON gw_reports(op, id);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
