@@ -25,6 +25,8 @@ int mnp_gw_new(const mnp_gw_config_t *cfg, mnp_gw_t **out, mnp_error_t *err)
     gw->store = cfg->store;
     gw->ch = cfg->ch;
     gw->clock = cfg->clock ? cfg->clock : mnp_clock_real();
+    gw->on_work = cfg->on_work;
+    gw->on_work_arg = cfg->on_work_arg;
     if (mnp_numplan_new(&gw->plan) != 0) {
         free(gw);
         return mnp_error_set(err, MNP_ENOMEM, "out of memory");

@@ -17,7 +17,16 @@ struct mnp_gw {
     mnp_ch_client_t *ch;
     const mnp_clock_t *clock;
     mnp_numplan_t *plan; /* the built-in plan: which numbers port at all (E06) */
+    void (*on_work)(void *arg);
+    void *on_work_arg;
 };
+
+/* Tells the process that gw queued work for its courier (gateway.h: on_work). */
+static inline void gw_wake(const mnp_gw_t *gw)
+{
+    if (gw->on_work != NULL)
+        gw->on_work(gw->on_work_arg);
+}
 
 /* A new outbound SMS of gw to number `to` with text (valid UTF-8, whole), its segments
  * counted and stamped now. MNP_ENOMEM, or MNP_EINTERNAL for text that is not valid UTF-8 or does
