@@ -1,12 +1,13 @@
 /*
  * bench/gw_cxxz: CXXZ eligibility replies per second through a real mnpd's gateway, as an SMS
  * centre would deliver them: POST /v1/sms/inbound from C keep-alive clients (default 64), each
- * reply complete (every check of E01-E07 on the subscriber's record and agreements, the freeze
- * recorded, the query reported to the clearinghouse over its HTTP API, the reply queued for
- * sending) before it is answered. One mnpd runs the clearinghouse and China Unicom's gateway
- * (clearinghouse = local) on stores in DIR, with --subscribers N subscribers (default 20000)
- * imported by mnpctl; GET /healthz through the same clients and server is measured in the same
- * run as the HTTP ceiling. Usage: gw_cxxz [--clients C] [--seconds S] [--dir DIR]
+ * reply complete (every check of E01-E07 on the subscriber's record and agreements, the freeze,
+ * the reply and the query's report for the clearinghouse written in one durable transaction)
+ * before it is answered; the gateway's courier sends the reports to the clearinghouse in
+ * batches meanwhile, in the same process. One mnpd runs the clearinghouse and China Unicom's
+ * gateway (clearinghouse = local) on stores in DIR, with --subscribers N subscribers (default
+ * 20000) imported by mnpctl; GET /healthz through the same clients and server is measured in the
+ * same run as the HTTP ceiling. Usage: gw_cxxz [--clients C] [--seconds S] [--dir DIR]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,6 @@
 
 #include "durable_bench.h"
 #include "http_load.h"
-#include "mnp/idcard.h"
 
 #define SUBSCRIBERS 20000
 #define REQUESTS    4000000
@@ -25,21 +25,12 @@ typedef struct run {
     size_t nblocks;
 } run_t;
 
-/* Subscriber i: a number in China Unicom's Changsha blocks, a name and a valid identity. */
-static void subscriber(const run_t *r, uint64_t i, char num[16], char id[19])
-{
-    snprintf(num, 16, "%u%04u", r->blocks[(i / 10000) % r->nblocks], (unsigned)(i % 10000));
-    char d17[18];
-    snprintf(d17, sizeof(d17), "43010219900101%03u", (unsigned)(i % 1000));
-    snprintf(id, 19, "%s%c", d17, mnp_idcard_check_char(d17));
-}
-
 static int send_cxxz(hl_conn_t *c, uint64_t i, void *arg)
 {
     const run_t *r = arg;
     char num[16], id[19], body[256];
     const char *answer;
-    subscriber(r, i % SUBSCRIBERS, num, id);
+    hl_cucc_subscriber(r->blocks, r->nblocks, i % SUBSCRIBERS, num, id);
     snprintf(body, sizeof(body), "{\"from\":\"%s\",\"to\":\"10010\",\"text\":\"CXXZ#张三#%s\"}",
              num, id);
     return hl_request(c, "POST", "/v1/sms/inbound", r->key, body, &answer);
@@ -62,7 +53,7 @@ int main(int argc, char **argv)
     if (r.nblocks < (SUBSCRIBERS + 9999) / 10000)
         return 1;
 
-    char ch[4096], gw[4200], conf[4200], logp[4200], keyp[4200], csv[4200], cmd[9000];
+    char ch[4096], gw[4200], conf[4200], logp[4200], keyp[4200], csv[4200];
     snprintf(ch, sizeof(ch), "%s/gw-cxxz-ch.db", args.dir);
     snprintf(gw, sizeof(gw), "%s/gw-cxxz-cucc.db", args.dir);
     snprintf(conf, sizeof(conf), "%s/gw-cxxz.conf", args.dir);
@@ -71,7 +62,7 @@ int main(int argc, char **argv)
     snprintf(csv, sizeof(csv), "%s/gw-cxxz-subscribers.csv", args.dir);
     durable_remove_db(ch);
     durable_remove_db(gw);
-    char keys[4][128], line[256];
+    char keys[4][128];
     if (hl_clearinghouse_setup(bin, src, ch, keys) != 0)
         return 1;
     r.key = keys[1];
@@ -80,21 +71,7 @@ int main(int argc, char **argv)
         return 1;
     fprintf(f, "%s\n", keys[1]);
     fclose(f);
-    f = fopen(csv, "w");
-    if (f == NULL)
-        return 1;
-    fprintf(f, "number,name,identity,registration,status,unpaid_fen,last_port,services,"
-               "balance_fen\n");
-    for (uint64_t i = 0; i < SUBSCRIBERS; i++) {
-        char num[16], id[19];
-        subscriber(&r, i, num, id);
-        /* Every tenth one has a bill unpaid: its reply names the amount. */
-        fprintf(f, "%s,张三,%s,person,normal,%d,,副卡,0\n", num, id, i % 10 == 0 ? 1250 : 0);
-    }
-    fclose(f);
-    snprintf(cmd, sizeof(cmd), "'%s/mnpctl' subscribers import --operator CUCC '%s' --db '%s'", bin,
-             csv, gw);
-    if (hl_command_line(cmd, line, sizeof(line)) != 0)
+    if (hl_cucc_subscribers_import(bin, csv, gw, r.blocks, r.nblocks, SUBSCRIBERS, 10) != 0)
         return 1;
     f = fopen(conf, "w");
     if (f == NULL)

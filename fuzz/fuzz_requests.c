@@ -4,7 +4,9 @@
  * HTTP status of 400 or 413 and a message and leaves the destination exactly as it was; an
  * accepted body fills every required field, each string within its byte limit and valid UTF-8,
  * each number-string of ASCII digits only, each integer within its bounds, and the object has
- * no member the route does not know.
+ * no member the route does not know. The same bytes also go through the batch decoder of
+ * POST /v1/signals/batch (ch_signals_decode): refused the same way, or 1 to MNP_CH_SIGNALS_MAX
+ * reports, one per element of "signals", each with its strings within their limits.
  */
 #include <string.h>
 
@@ -40,8 +42,46 @@ static void check_field(const mnp_json_field_t *f, const json_t *obj, const unsi
         FUZZ_CHECK(n >= 1 && strspn(s, "0123456789") == n);
 }
 
+/* A string a report decoded into: present unless optional, within max bytes, valid UTF-8. */
+static void check_report_str(const char *s, size_t max, bool optional)
+{
+    if (s == NULL) {
+        FUZZ_CHECK(optional);
+        return;
+    }
+    size_t n = strlen(s);
+    FUZZ_CHECK(n <= max);
+    FUZZ_CHECK(mnp_json_utf8_valid_prefix(s, n) == n);
+}
+
+static void check_signals(const uint8_t *data, size_t size)
+{
+    mnp_ch_signal_t out[MNP_CH_SIGNALS_MAX];
+    size_t n = 12345;
+    json_t *root = NULL;
+    mnp_json_problem_t p;
+    int rc = ch_signals_decode(size ? (const char *)data : NULL, size, out, &n, &root, &p);
+    if (rc != 0) {
+        FUZZ_CHECK(rc < 0 && root == NULL && n == 0);
+        FUZZ_CHECK(p.http_status == 400 || p.http_status == 413);
+        FUZZ_CHECK(p.code != NULL && p.code[0] != '\0' && p.err.msg[0] != '\0');
+        return;
+    }
+    FUZZ_CHECK(root != NULL && json_is_object(root) && json_object_size(root) == 1);
+    const json_t *list = json_object_get(root, "signals");
+    FUZZ_CHECK(json_is_array(list) && json_array_size(list) == n);
+    FUZZ_CHECK(n >= 1 && n <= MNP_CH_SIGNALS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        check_report_str(out[i].kind, 16, false);
+        check_report_str(out[i].number, 32, false);
+        check_report_str(out[i].detail, 255, true);
+    }
+    json_decref(root);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    check_signals(data, size);
     for (int k = 0; k < CH_BODY_COUNT; k++) {
         const ch_body_spec_t *spec = &ch_body_specs[k];
         FUZZ_CHECK(spec->size <= DST_MAX);

@@ -2,8 +2,9 @@
  * Tests for the eligibility verdict (SPEC.md §4): each of E01-E05 alone with the fact its reply
  * needs, all of them together, E07 hiding everything about the number, E06 alone, the freeze of
  * term agreements (late agreements never block, agreements without a term or out of force never
- * count, freeze 0 meaning now), the 120-day rule to the millisecond around Beijing midnight, the
- * matching of presented name and identity, and the registration and status words.
+ * count, freeze 0 meaning now), an agreement ended early no longer blocking from that instant,
+ * the 120-day rule to the millisecond around Beijing midnight, the matching of presented name
+ * and identity, and the registration and status words.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -362,6 +363,61 @@ static void test_freeze(void **state)
     assert_unmet(&f.out, 0);
 }
 
+/* RULE E04 "or it has been ended": an agreement the subscriber ended early stops blocking from
+ * the instant it was ended, and is not reported as late either; an end recorded for a later
+ * instant, or none (0), changes nothing. */
+static void test_ended_agreement(void **state)
+{
+    (void)state;
+    fixture_t f;
+
+    fixture_init(&f);
+    mnp_agreement_t *a = add_agreement(&f, "畅享套餐24个月", T_2026_01_01);
+    check(&f);
+    assert_unmet(&f.out, BIT(4));
+    assert_int_equal(f.out.nblocking, 1);
+
+    a->ended_ms = NOW; /* ended at this very millisecond: no longer blocks */
+    check(&f);
+    assert_unmet(&f.out, 0);
+    assert_true(f.out.eligible);
+    assert_int_equal(f.out.nblocking, 0);
+
+    a->ended_ms = NOW - 86400000; /* ended yesterday */
+    check(&f);
+    assert_true(f.out.eligible);
+
+    a->ended_ms = NOW + 1; /* an end one millisecond from now does not count yet */
+    check(&f);
+    assert_unmet(&f.out, BIT(4));
+    assert_ptr_equal(f.out.blocking[0], a);
+
+    /* Only the ended one stops blocking; the other still does, with its own facts. */
+    fixture_init(&f);
+    add_agreement(&f, "已结清", T_2026_01_01)->ended_ms = NOW - 1;
+    const mnp_agreement_t *b = add_agreement(&f, "仍有效", T_2026_01_01);
+    check(&f);
+    assert_unmet(&f.out, BIT(4));
+    assert_int_equal(f.out.nblocking, 1);
+    assert_ptr_equal(f.out.blocking[0], b);
+
+    /* A late agreement that was ended is neither blocking nor late. */
+    fixture_init(&f);
+    f.in.freeze_ms = NOW - 3600000;
+    add_agreement(&f, "后加已结清", NOW - 60000)->ended_ms = NOW - 1000;
+    check(&f);
+    assert_unmet(&f.out, 0);
+    assert_int_equal(f.out.nlate, 0);
+
+    /* Ending changes nothing about the other conditions. */
+    fixture_init(&f);
+    f.sub.unpaid_fen = 1250;
+    add_agreement(&f, "合约", T_2026_01_01)->ended_ms = NOW - 1;
+    check(&f);
+    assert_unmet(&f.out, BIT(3));
+    assert_int_equal(f.out.unpaid_fen, 1250);
+}
+
 static void test_agreement_lists_capped(void **state)
 {
     (void)state;
@@ -467,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_presented_matching),
         cmocka_unit_test(test_e06_alone),
         cmocka_unit_test(test_freeze),
+        cmocka_unit_test(test_ended_agreement),
         cmocka_unit_test(test_agreement_lists_capped),
         cmocka_unit_test(test_e05_boundaries),
         cmocka_unit_test(test_words),

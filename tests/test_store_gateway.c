@@ -3,7 +3,8 @@
  * real SQLite file: subscribers are added, changed and left alone as counted, and only a changed
  * status or identity moves its since instant; the active flag survives re-imports; bad rows are
  * refused with nothing written; agreements are refused for unknown subscribers, read back oldest
- * first, and an agreement handed over again keeps its id and created_ms; the freeze is recorded
+ * first, and an agreement handed over again keeps its id and created_ms; an agreement is ended
+ * once (the first instant stands) and read back by id; the freeze is recorded
  * once; issued codes are replaced; two operators in one file never see each other's rows; read
  * transactions write nothing. The queues are tested in test_store_gateway_queue.c.
  */
@@ -43,6 +44,8 @@ typedef enum call_kind {
     C_CODE_GET,
     C_LATE_GET,
     C_LATE_DONE,
+    C_AGR_END,
+    C_AGR_GET,
 } call_kind_t;
 
 #define SEEN_MAX 16
@@ -60,6 +63,7 @@ typedef struct call {
     /* results */
     size_t added, changed, count;
     int64_t out_a, out_b;
+    uint64_t out_number;
     mnp_gw_subscriber_t sub;
     mnp_agreement_t agr[SEEN_MAX];
     mnp_error_t err;
@@ -92,6 +96,10 @@ static int call_fn(mnp_txn_t *txn, void *arg, mnp_error_t *err)
         return mnp_txn_gw_late_reported(txn, c->op, c->a_ms, &c->flag, err);
     case C_LATE_DONE:
         return mnp_txn_gw_late_report_done(txn, c->op, c->a_ms, c->now_ms, err);
+    case C_AGR_END: /* a_ms: the agreement id; now_ms: when it ends; flag: already */
+        return mnp_txn_gw_agreement_end(txn, c->op, c->a_ms, c->now_ms, &c->flag, err);
+    case C_AGR_GET: /* a_ms: the agreement id, into agr[0] and out_number */
+        return mnp_txn_gw_agreement_get(txn, c->op, c->a_ms, &c->agr[0], &c->out_number, err);
     }
     return MNP_EINTERNAL;
 }
@@ -393,6 +401,105 @@ static void test_agreements(void **state)
     mnp_store_close(s);
 }
 
+/* An agreement is ended once: the first instant stands, a second end says already; agreements
+ * read back carry ended_ms (0 while not ended); get finds one by id with its number; another
+ * operator can neither read nor end it; a re-sent agreement stays ended. */
+static void test_agreement_end_get(void **state)
+{
+    test_fixture_t *f = *state;
+    mnp_store_t *s = test_store_open(f->path, true);
+    mnp_subscriber_row_t subs[2] = {sub_row(N1, "a", ID1), sub_row(N2, "b", ID2)};
+    put_ok(s, "CUCC", subs, 2, T0, 2, 0);
+    mnp_agreement_row_t rows[2] = {agr_row(N1, "合约", T0, true), agr_row(N2, "套餐", T0, true)};
+    call_t *c = call_new(C_AGR_ADD, "CUCC");
+    c->agrs = rows;
+    c->n = 2;
+    c->now_ms = T0 + 10;
+    run_ok(s, true, c);
+    c->kind = C_AGR_OF;
+    c->number = N1;
+    c->max = SEEN_MAX;
+    run_ok(s, false, c);
+    assert_int_equal(c->count, 1);
+    assert_int_equal(c->agr[0].ended_ms, 0); /* NULL in the store */
+    const int64_t id = c->agr[0].id;
+
+    /* get: the agreement and its number. */
+    c->kind = C_AGR_GET;
+    c->a_ms = id;
+    memset(c->agr, 0, sizeof(c->agr));
+    run_ok(s, false, c);
+    assert_int_equal(c->agr[0].id, id);
+    assert_string_equal(c->agr[0].name, "合约");
+    assert_int_equal(c->agr[0].created_ms, T0 + 10);
+    assert_int_equal(c->agr[0].fee_fen, 10000);
+    assert_true(c->agr[0].has_term);
+    assert_int_equal(c->agr[0].ended_ms, 0);
+    assert_int_equal(c->out_number, N1);
+
+    /* The first end. */
+    c->kind = C_AGR_END;
+    c->now_ms = T0 + 500;
+    c->flag = true;
+    run_ok(s, true, c);
+    assert_false(c->flag);
+    /* Again, later: already, and the first instant stands. */
+    c->now_ms = T0 + 900;
+    run_ok(s, true, c);
+    assert_true(c->flag);
+    c->kind = C_AGR_GET;
+    run_ok(s, false, c);
+    assert_int_equal(c->agr[0].ended_ms, T0 + 500);
+    c->kind = C_AGR_OF;
+    run_ok(s, false, c);
+    assert_int_equal(c->agr[0].ended_ms, T0 + 500);
+    c->number = N2; /* the other number's agreement is untouched */
+    run_ok(s, false, c);
+    assert_int_equal(c->count, 1);
+    assert_int_equal(c->agr[0].ended_ms, 0);
+
+    /* Handed over again: the same agreement, still ended. */
+    c->kind = C_AGR_ADD;
+    c->n = 1;
+    c->now_ms = T0 + 1000;
+    run_ok(s, true, c);
+    assert_int_equal(c->added, 0);
+    c->kind = C_AGR_OF;
+    c->number = N1;
+    run_ok(s, false, c);
+    assert_int_equal(c->count, 1);
+    assert_int_equal(c->agr[0].ended_ms, T0 + 500);
+
+    /* Unknown ids, another operator's id, bad instants, read transactions. */
+    c->kind = C_AGR_END;
+    c->a_ms = id + 1000;
+    assert_int_equal(run(s, true, c), MNP_ENOENT);
+    char msg[64];
+    snprintf(msg, sizeof(msg), "CUCC has no agreement %lld", (long long)(id + 1000));
+    assert_string_equal(c->err.msg, msg);
+    c->kind = C_AGR_GET;
+    assert_int_equal(run(s, false, c), MNP_ENOENT);
+    c->a_ms = id;
+    c->op = "CMCC";
+    assert_int_equal(run(s, false, c), MNP_ENOENT);
+    c->kind = C_AGR_END;
+    assert_int_equal(run(s, true, c), MNP_ENOENT);
+    c->op = "CUCC";
+    c->a_ms = id + 1; /* N2's agreement */
+    c->now_ms = 0;
+    assert_int_equal(run(s, true, c), MNP_EINVAL);
+    c->now_ms = T0 + 2000;
+    assert_int_equal(run(s, false, c), MNP_EINTERNAL);
+    c->kind = C_AGR_GET;
+    run_ok(s, false, c);
+    assert_int_equal(c->out_number, N2);
+    assert_int_equal(c->agr[0].ended_ms, 0); /* none of those ended it */
+    c->op = "";
+    assert_int_equal(run(s, false, c), MNP_EINVAL);
+    free(c);
+    mnp_store_close(s);
+}
+
 /* ---- the freeze and issued codes ---------------------------------------------------------- */
 
 static void test_freeze_once_and_codes(void **state)
@@ -533,6 +640,7 @@ int main(void)
         TEST(test_subscribers_put_get_since),
         TEST(test_subscribers_bad_rows),
         TEST(test_agreements),
+        TEST(test_agreement_end_get),
         TEST(test_freeze_once_and_codes),
         TEST(test_late_reports),
         TEST(test_tenant_isolation),

@@ -6,6 +6,7 @@
 #include "http_load.h"
 
 #include "durable_bench.h"
+#include "mnp/idcard.h"
 #include "mnp/numplan.h"
 
 #include <arpa/inet.h>
@@ -336,4 +337,38 @@ double hl_http_ceiling(unsigned port, uint64_t clients, uint64_t seconds)
                        .want = 200,
                        .send = send_null};
     return hl_phase_run(&null, clients, seconds);
+}
+
+void hl_cucc_subscriber(const uint32_t *blocks, size_t nblocks, uint64_t i, char num[16],
+                        char id[19])
+{
+    snprintf(num, 16, "%u%04u", blocks[(i / 10000) % nblocks], (unsigned)(i % 10000));
+    char d17[18];
+    snprintf(d17, sizeof(d17), "43010219900101%03u", (unsigned)(i % 1000));
+    snprintf(id, 19, "%s%c", d17, mnp_idcard_check_char(d17));
+}
+
+int hl_cucc_subscribers_import(const char *bin, const char *csv, const char *db,
+                               const uint32_t *blocks, size_t nblocks, uint64_t count,
+                               unsigned unpaid_every)
+{
+    FILE *f = fopen(csv, "w");
+    if (f == NULL) {
+        fprintf(stderr, "%s: %s\n", csv, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "number,name,identity,registration,status,unpaid_fen,last_port,services,"
+               "balance_fen\n");
+    for (uint64_t i = 0; i < count; i++) {
+        char num[16], id[19];
+        hl_cucc_subscriber(blocks, nblocks, i, num, id);
+        bool unpaid = unpaid_every != 0 && i % unpaid_every == 0;
+        fprintf(f, "%s,张三,%s,person,normal,%d,,副卡,0\n", num, id, unpaid ? 1250 : 0);
+    }
+    if (fclose(f) != 0)
+        return -1;
+    char cmd[9000], line[256];
+    snprintf(cmd, sizeof(cmd), "'%s/mnpctl' subscribers import --operator CUCC '%s' --db '%s'", bin,
+             csv, db);
+    return hl_command_line(cmd, line, sizeof(line));
 }

@@ -84,4 +84,16 @@ int hl_clearinghouse_setup(const char *bin, const char *src, const char *db, cha
 /* The demo plan's China Unicom blocks in Changsha (0731), at most 64; returns how many. */
 size_t hl_cucc_changsha_blocks(const char *src, uint32_t blocks[64]);
 
+/* Subscriber i of the benchmarks' China Unicom population in those blocks: a number (10,000 per
+ * block, then the blocks again) and a valid identity number. */
+void hl_cucc_subscriber(const uint32_t *blocks, size_t nblocks, uint64_t i, char num[16],
+                        char id[19]);
+
+/* Writes subscribers 0 .. count-1 (named 张三, every unpaid_every-th with a bill unpaid; 0:
+ * none) to csv and imports them for CUCC into the gateway store db with bin/mnpctl. -1 (with a
+ * message) on failure. */
+int hl_cucc_subscribers_import(const char *bin, const char *csv, const char *db,
+                               const uint32_t *blocks, size_t nblocks, uint64_t count,
+                               unsigned unpaid_every);
+
 #endif

@@ -29,6 +29,13 @@ typedef struct mnp_ch_config {
     int64_t cutover_step_ms;   /* 0: MNP_CUTOVER_STEP_MS_DEFAULT (the next whole hour) */
     bool cutover_immediate;    /* demos and tests: cut over as soon as scheduled */
     int64_t ack_timeout_ms;    /* 0: MNP_ACK_TIMEOUT_MS_DEFAULT; see mnp_ch_tick */
+    /* Called (any thread, no workflow lock held) after a write that may have made a timer due at
+     * once: a donor's acceptance, an acknowledgement of the feed, a number return. The caller's
+     * timer thread then runs mnp_ch_tick without waiting for its period, so that with an
+     * immediate cutover a port reaches ACTIVE as soon as every operator acknowledged. May be
+     * NULL. */
+    void (*on_due)(void *arg);
+    void *on_due_arg;
 } mnp_ch_config_t;
 
 /* What the API answers. */
@@ -103,6 +110,17 @@ int mnp_ch_return(mnp_ch_t *ch, const char *op, const char *number, mnp_ch_outco
  * for a malformed number, 422 C07 for one outside the number plan. */
 int mnp_ch_signal(mnp_ch_t *ch, const char *op, const char *kind, const char *number,
                   const char *detail, mnp_ch_outcome_t *out, mnp_error_t *err) MNP_WUR;
+
+/* Many reports of op at once, recorded in one transaction: out[i] is in[i]'s answer, judged on
+ * its own exactly as mnp_ch_signal would (a refused report does not hold back the others).
+ * n <= MNP_CH_SIGNALS_MAX (MNP_ELIMIT otherwise). <0 only when the store failed: then none was
+ * recorded. */
+#define MNP_CH_SIGNALS_MAX 200
+typedef struct mnp_ch_signal {
+    const char *kind, *number, *detail; /* detail may be NULL */
+} mnp_ch_signal_t;
+int mnp_ch_signals(mnp_ch_t *ch, const char *op, const mnp_ch_signal_t *in, size_t n,
+                   mnp_ch_outcome_t *out, mnp_error_t *err) MNP_WUR;
 
 /* The feed after seq `after`, at most limit events, as a JSON array appended to out:
  * [{"seq":N,"at_ms":T,"kind":"npdb"|"order","event":{...}}, ...]. reader is an operator code

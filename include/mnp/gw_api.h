@@ -1,8 +1,9 @@
 /*
  * The operator gateway's HTTP API for the operator's own systems (SPEC.md §3, §7): its SMS
- * centre delivers subscribers' SMS and drains the replies, later also its billing system and
- * shops. One API serves every tenant of a process: the Bearer key picks the operator (the same
- * key the operator holds for the clearinghouse; only a keyed hash of it is kept here).
+ * centre delivers subscribers' SMS and drains the replies, its billing system keeps subscriber
+ * records and term agreements current, its shops submit ports. One API serves every tenant of a
+ * process: the Bearer key picks the operator (the same key the operator holds for the
+ * clearinghouse; only a keyed hash of it is kept here).
  *
  *   POST /v1/sms/inbound           an SMS as the SMS centre delivers it   {from, to, text}
  *   GET  /v1/sms/outbound?after=ID&limit=N   replies waiting to be sent, oldest first
@@ -12,6 +13,13 @@
  *   POST /v1/terminations          a ported-in subscriber leaves          {number}
  *   GET  /v1/provisioning?after=ID&limit=N   events for the operator's network, oldest first
  *   POST /v1/provisioning/ack      the network applied them               {up_to}
+ *
+ * The billing system (docs/gateway-data.md; the same rows and rules as the files of
+ * mnpctl subscribers|agreements import, all-or-nothing, bad rows answered 400 bad_rows):
+ *   PUT  /v1/subscribers           adds or replaces 1-1000 records        {subscribers: [...]}
+ *   GET  /v1/subscribers/{number}  one record, its agreements and its first CXXZ
+ *   POST /v1/agreements            adds 1-1000 term agreements            {agreements: [...]}
+ *   POST /v1/agreements/{id}/end   the subscriber ended it: no block from now on (E04)
  */
 #ifndef MNP_GW_API_H
 #define MNP_GW_API_H

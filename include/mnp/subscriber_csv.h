@@ -18,6 +18,10 @@
  * agreements: number,name,start,end,fee_fen,has_term
  *   number, name as above (name 1-95 bytes); start and end YYYY-MM-DD (Beijing; in force from
  *   start 00:00 to end 24:00), start <= end; fee_fen 0 or more; has_term yes | no.
+ *
+ * The checks of one row are also offered on their own (mnp_subscriber_row_check,
+ * mnp_agreement_row_check), for rows that arrive another way (the gateway's API, as JSON): a row
+ * is the same row, with the same rules and the same reasons, however it arrived.
  */
 #ifndef MNP_SUBSCRIBER_CSV_H
 #define MNP_SUBSCRIBER_CSV_H
@@ -25,12 +29,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mnp/csv.h"
 #include "mnp/eligibility.h"
 #include "mnp/error.h"
 
-#define MNP_SERVICES_MAX     8   /* services per subscriber */
-#define MNP_SERVICE_NAME_MAX 64  /* bytes with NUL */
-#define MNP_CSV_ERRORS_MAX   20  /* bad rows reported (the count is exact) */
+#define MNP_SERVICES_MAX     8  /* services per subscriber */
+#define MNP_SERVICE_NAME_MAX 64 /* bytes with NUL */
+#define MNP_CSV_ERRORS_MAX   20 /* bad rows reported (the count is exact) */
 
 /* A subscriber row: the record plus what only the reply needs. */
 typedef struct mnp_subscriber_row {
@@ -60,6 +65,36 @@ int mnp_subscribers_parse(const char *text, size_t len, const char *name,
                           mnp_csv_report_t *report) MNP_WUR;
 int mnp_agreements_parse(const char *text, size_t len, const char *name, mnp_agreement_row_t **rows,
                          size_t *nrows, mnp_csv_report_t *report) MNP_WUR;
+
+/* ---- one row, however it arrived ------------------------------------------------------------ */
+
+/* The fields of a subscriber row as text (each ptr[0..len), borrowed, not NUL-terminated), in
+ * the forms of the columns above. last_port empty: never ported. services: the names one by
+ * one, nservices of them (any count: more than MNP_SERVICES_MAX is a bad row), each as it is to
+ * be kept (the file reader trims the spaces around each name; a ';' in a name is bad). */
+typedef struct mnp_subscriber_fields {
+    mnp_csv_field_t number, name, identity, registration, status, unpaid_fen, last_port;
+    const mnp_csv_field_t *services;
+    size_t nservices;
+    mnp_csv_field_t balance_fen;
+} mnp_subscriber_fields_t;
+
+/* The fields of an agreement row as text, in the forms of the columns above. */
+typedef struct mnp_agreement_fields {
+    mnp_csv_field_t number, name, start, end, fee_fen, has_term;
+} mnp_agreement_fields_t;
+
+#define MNP_ROW_REASON_MAX 160 /* bytes of a row's reason, with NUL */
+
+/* Checks f column by column, in the order above, into *row (cleared first): 0, or MNP_EINVAL
+ * with the first problem written to reason (reason_size bytes; cut to fit), e.g.
+ * "unpaid_fen "-5" is not a whole number of fen (0 or more)". Bad values are repeated cut to
+ * 32 bytes, control bytes shown as '?'; an identity number is never repeated. Rules that concern
+ * several rows (a number twice in one batch) are the caller's. */
+int mnp_subscriber_row_check(const mnp_subscriber_fields_t *f, mnp_subscriber_row_t *row,
+                             char *reason, size_t reason_size) MNP_WUR;
+int mnp_agreement_row_check(const mnp_agreement_fields_t *f, mnp_agreement_row_t *row, char *reason,
+                            size_t reason_size) MNP_WUR;
 
 /* The Beijing date YYYY-MM-DD as the instant of its 00:00 (UTC+8), in ms; MNP_EINVAL for
  * anything else (including impossible dates). */

@@ -320,6 +320,7 @@ int mnp_ch_api_routes(mnp_http_router_t *router, mnp_ch_api_t *api)
         {"GET", "/v1/events", "events_get", ch_api_events},
         {"POST", "/v1/events/ack", "events_ack", post_ack},
         {"POST", "/v1/signals", "signals_post", ch_api_signal},
+        {"POST", "/v1/signals/batch", "signals_batch", ch_api_signals},
         {"GET", "/v1/stats", "stats_get", ch_api_stats},
     };
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {

@@ -62,6 +62,14 @@ extern const ch_body_spec_t ch_body_specs[CH_BODY_COUNT];
 int ch_body_decode(ch_body_kind_t kind, const char *body, size_t len, void *dst, json_t **root,
                    mnp_json_problem_t *p);
 
+/* POST /v1/signals/batch: {"signals":[{kind, number, detail?}, ...]} with 1 to
+ * MNP_CH_SIGNALS_MAX reports, each as POST /v1/signals takes one, in at most CH_SIGNALS_BODY_MAX
+ * bytes. Fills out[0..*n) with strings borrowed from *root (released by the caller), or refuses
+ * like ch_body_decode, naming the report ("signals[3].number"). */
+#define CH_SIGNALS_BODY_MAX (64 * 1024)
+int ch_signals_decode(const char *body, size_t len, mnp_ch_signal_t *out, size_t *n, json_t **root,
+                      mnp_json_problem_t *p);
+
 /* RULE §7: identifies the caller by the keyed hash of its Bearer key; replies 401 (or 503) and
  * returns false when it cannot. */
 bool ch_api_authenticate(mnp_http_request_t *req, mnp_ch_api_t *api, caller_t *c);
@@ -92,6 +100,7 @@ void ch_api_snapshot(mnp_http_request_t *req, void *ud);
 /* POST /v1/signals: an operator's gateway reports a CXXZ query or a late agreement about a
  * number it serves; GET /v1/stats: the regulator's statistics for a period (ch_api_stats.c). */
 void ch_api_signal(mnp_http_request_t *req, void *ud);
+void ch_api_signals(mnp_http_request_t *req, void *ud);
 void ch_api_stats(mnp_http_request_t *req, void *ud);
 
 #endif

@@ -6,6 +6,9 @@
  */
 #include "ch_apiInt.h"
 
+#include <stdio.h>
+#include <string.h>
+
 static const mnp_json_field_t code_fields[] = {
     {"number", MNP_JSON_STRING, true, 32, 0, 0, offsetof(ch_subscriber_body_t, number)},
     {"identity", MNP_JSON_STRING, true, 18, 0, 0, offsetof(ch_subscriber_body_t, identity)},
@@ -73,4 +76,53 @@ int ch_body_decode(ch_body_kind_t kind, const char *body, size_t len, void *dst,
         *root = NULL;
     }
     return rc;
+}
+
+typedef struct signals_body {
+    json_t *signals;
+} signals_body_t;
+
+static const mnp_json_field_t signals_fields[] = {
+    {"signals", MNP_JSON_ARRAY, true, MNP_CH_SIGNALS_MAX, 0, 0, offsetof(signals_body_t, signals)},
+};
+
+int ch_signals_decode(const char *body, size_t len, mnp_ch_signal_t *out, size_t *n, json_t **root,
+                      mnp_json_problem_t *p)
+{
+    signals_body_t b = {0};
+    *n = 0;
+    int rc = mnp_json_parse(body, len, CH_SIGNALS_BODY_MAX, root, p);
+    if (rc == 0)
+        rc = mnp_json_decode(*root, signals_fields, 1, &b, p);
+    size_t count = rc == 0 ? json_array_size(b.signals) : 0;
+    for (size_t i = 0; i < count; i++) {
+        ch_signal_body_t s = {0};
+        rc = mnp_json_decode(json_array_get(b.signals, i), signal_fields,
+                             sizeof(signal_fields) / sizeof(signal_fields[0]), &s, p);
+        if (rc != 0) {
+            /* The report's place in the batch, for the caller's log. */
+            char field[sizeof(p->field)], msg[sizeof(p->err.msg)];
+            memcpy(field, p->field, sizeof(field));
+            memcpy(msg, p->err.msg, sizeof(msg));
+            if (snprintf(p->field, sizeof(p->field), "signals[%zu].%.40s", i, field) < 0)
+                p->field[0] = '\0';
+            mnp_error_set(&p->err, rc, "signals[%zu]: %.200s", i, msg);
+            break;
+        }
+        out[i] = (mnp_ch_signal_t){.kind = s.kind, .number = s.number, .detail = s.detail};
+    }
+    if (rc == 0 && count == 0) {
+        mnp_json_problem_clear(p);
+        p->code = "bad_value";
+        p->http_status = 400;
+        snprintf(p->field, sizeof(p->field), "signals");
+        rc = mnp_error_set(&p->err, MNP_EINVAL, "signals: at least one report");
+    }
+    if (rc != 0) {
+        json_decref(*root);
+        *root = NULL;
+        return rc;
+    }
+    *n = count;
+    return 0;
 }

@@ -6,6 +6,7 @@
  * counters per operator and local network and the list of flagged events (store_stats.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ch_apiInt.h"
@@ -34,6 +35,50 @@ void ch_api_signal(mnp_http_request_t *req, void *ud)
         int rc = mnp_ch_signal(api->ch, c.principal, b.kind, b.number, b.detail, &o, &err);
         ch_api_reply_outcome(req, &o, rc, &err);
     }
+    json_decref(root);
+}
+
+/* Many reports in one request and one transaction, each answered on its own. */
+void ch_api_signals(mnp_http_request_t *req, void *ud)
+{
+    mnp_ch_api_t *api = ud;
+    caller_t c;
+    json_t *root = NULL;
+    mnp_json_problem_t p;
+    size_t len, n = 0;
+    if (!ch_api_authenticate(req, api, &c))
+        return;
+    if (c.role != MNP_ROLE_OPERATOR) {
+        mnp_http_reply_problem(req, 403, "forbidden", "only operators' gateways send reports");
+        return;
+    }
+    mnp_ch_signal_t in[MNP_CH_SIGNALS_MAX];
+    const char *body = mnp_http_request_body(req, &len);
+    if (ch_signals_decode(body, len, in, &n, &root, &p) != 0) {
+        mnp_http_reply_json_problem(req, &p);
+        return;
+    }
+    mnp_ch_outcome_t *out = calloc(n, sizeof(*out));
+    mnp_error_t err = {0};
+    int rc = out ? mnp_ch_signals(api->ch, c.principal, in, n, out, &err) : MNP_ENOMEM;
+    if (rc != 0) {
+        mnp_http_reply_problem(req, 503, "unavailable", "the store failed: %s",
+                               err.msg[0] ? err.msg : mnp_strerror(rc));
+    } else {
+        json_t *results = json_array();
+        for (size_t i = 0; i < n; i++) {
+            json_t *r = json_pack("{s:i}", "status", out[i].status);
+            if (out[i].code[0]) {
+                json_object_set_new(r, "code", json_string(out[i].code));
+                json_object_set_new(r, "detail", json_string(out[i].detail));
+            }
+            json_array_append_new(results, r);
+        }
+        json_t *j = json_pack("{s:o}", "results", results);
+        mnp_http_reply_json_value(req, 200, j);
+        json_decref(j);
+    }
+    free(out);
     json_decref(root);
 }
 

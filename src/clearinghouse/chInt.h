@@ -26,7 +26,16 @@ struct mnp_ch {
     pthread_mutex_t wake_mu;
     pthread_cond_t wake_cv;
     uint64_t writes; /* under wake_mu: completed writes, so a waiter knows to read again */
+    void (*on_due)(void *arg);
+    void *on_due_arg;
 };
+
+/* Tells the process a timer may be due now (clearinghouse.h: on_due). */
+static inline void ch_due(const mnp_ch_t *ch)
+{
+    if (ch->on_due != NULL)
+        ch->on_due(ch->on_due_arg);
+}
 
 /* mnp_store_write on the workflow's store, then wakes the feed's long polls. */
 int ch_write(mnp_ch_t *ch, mnp_store_fn fn, void *arg, mnp_error_t *err);

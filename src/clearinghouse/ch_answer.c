@@ -97,5 +97,8 @@ int mnp_ch_answer(mnp_ch_t *ch, const char *donor, int64_t order_id, const char 
         }
     }
     j.now_ms = mnp_clock_now_ms(ch->clock);
-    return ch_write(ch, answer_write, &j, err);
+    int rc = ch_write(ch, answer_write, &j, err);
+    if (rc == 0 && out->status < 300)
+        ch_due(ch); /* an acceptance is scheduled by the timers */
+    return rc;
 }

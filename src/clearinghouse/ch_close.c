@@ -226,5 +226,8 @@ int mnp_ch_return(mnp_ch_t *ch, const char *op, const char *number, mnp_ch_outco
     }
     close_job_t j = {.who = op, .number = num.e164, .out = out};
     j.now_ms = mnp_clock_now_ms(ch->clock);
-    return ch_write(ch, return_write, &j, err);
+    int rc = ch_write(ch, return_write, &j, err);
+    if (rc == 0 && out->status < 300)
+        ch_due(ch); /* the number goes back at the next tick */
+    return rc;
 }

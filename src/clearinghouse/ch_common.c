@@ -24,6 +24,8 @@ int mnp_ch_new(const mnp_ch_config_t *cfg, mnp_ch_t **out)
                           : cfg->cutover_step_ms ? cfg->cutover_step_ms
                                                  : MNP_CUTOVER_STEP_MS_DEFAULT;
     ch->ack_timeout_ms = cfg->ack_timeout_ms ? cfg->ack_timeout_ms : MNP_ACK_TIMEOUT_MS_DEFAULT;
+    ch->on_due = cfg->on_due;
+    ch->on_due_arg = cfg->on_due_arg;
     int rc = mnp_numplan_new(&ch->plan);
     if (rc != 0) {
         free(ch);

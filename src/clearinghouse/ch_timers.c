@@ -277,5 +277,8 @@ int mnp_ch_ack(mnp_ch_t *ch, const char *consumer, uint64_t seq, mnp_ch_outcome_
     ack_job_t j = {.consumer = consumer, .seq = seq, .out = out};
     memset(out, 0, sizeof(*out));
     j.now_ms = mnp_clock_now_ms(ch->clock);
-    return ch_write(ch, ack_write, &j, err);
+    int rc = ch_write(ch, ack_write, &j, err);
+    if (rc == 0 && out->status < 300)
+        ch_due(ch); /* the last acknowledgement makes a broadcast ACTIVE */
+    return rc;
 }

@@ -15,8 +15,14 @@ static const char *const clearinghouse_keys[] = {"listen",       "store",       
                                                  "max_body",     "http_threads", "donor_window",
                                                  "cutover_step", "ack_timeout",  NULL};
 static const char *const gateway_keys[] = {"listen", NULL};
-static const char *const operator_keys[] = {"name",         "service_number", "clearinghouse",
-                                            "api_key_file", "store",          NULL};
+static const char *const operator_keys[] = {"name",
+                                            "service_number",
+                                            "clearinghouse",
+                                            "api_key_file",
+                                            "store",
+                                            "provisioning_webhook",
+                                            "provisioning_webhook_key_file",
+                                            NULL};
 
 static int read_mnpd(const mnp_ini_t *ini, mnpd_config_t *cfg, mnp_error_t *err)
 {
@@ -87,6 +93,52 @@ static bool operator_code_ok(const char *s)
     return n >= 2 && n <= 15 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == n;
 }
 
+/* The line of key in s, or the section's own when the key is absent. */
+static size_t key_line(const mnp_ini_section_t *s, const char *key)
+{
+    const mnp_ini_entry_t *e = mnp_ini_find(s, key);
+    return e != NULL ? e->line : mnp_ini_section_line(s);
+}
+
+/* What mnp_gw_new takes as a webhook: http(s)://, a host, no spaces or control bytes. Checked
+ * here too, so that the message can name the line. */
+static bool webhook_url_ok(const char *url)
+{
+    size_t skip = strncmp(url, "http://", 7) == 0 ? 7 : strncmp(url, "https://", 8) == 0 ? 8 : 0;
+    if (skip == 0 || url[skip] == '\0' || url[skip] == '/' || strlen(url) > 2048)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)url; *p != '\0'; p++)
+        if (*p <= ' ' || *p == 0x7f)
+            return false;
+    return true;
+}
+
+/* provisioning_webhook and its key file: the URL is checked here, the key file (a secret, read
+ * like api_key_file) when the tenant starts, with this line in its messages. */
+static int read_webhook(const mnp_ini_t *ini, const mnp_ini_section_t *s, struct mnpd_operator *o,
+                        mnp_error_t *err)
+{
+    const char *file = mnp_ini_name(ini);
+    const char *url = mnp_ini_get(s, "provisioning_webhook");
+    size_t line = key_line(s, "provisioning_webhook");
+    if (url != NULL && !webhook_url_ok(url))
+        return mnp_error_set(err, MNP_EFORMAT,
+                             "%s:%zu: [operator \"%s\"] provisioning_webhook: give the URL the "
+                             "operator's network takes events at (http://HOST:PORT/PATH or "
+                             "https://...)",
+                             file, line, o->code);
+    o->prov_webhook = url;
+    int rc = mnp_ini_get_str(s, "provisioning_webhook_key_file", NULL, 1, 4095,
+                             &o->prov_webhook_key_file, err);
+    o->prov_webhook_key_line = key_line(s, "provisioning_webhook_key_file");
+    if (rc == 0 && o->prov_webhook_key_file != NULL && url == NULL)
+        rc = mnp_error_set(err, MNP_EFORMAT,
+                           "%s:%zu: [operator \"%s\"] provisioning_webhook_key_file signs the "
+                           "webhook's bodies: set provisioning_webhook too",
+                           file, o->prov_webhook_key_line, o->code);
+    return rc;
+}
+
 static int read_operator(const mnp_ini_t *ini, const mnp_ini_section_t *s, struct mnpd_operator *o,
                          mnp_error_t *err)
 {
@@ -130,6 +182,8 @@ static int read_operator(const mnp_ini_t *ini, const mnp_ini_section_t *s, struc
                            "%s:%zu: [operator \"%s\"] store is required (e.g. store = "
                            "sqlite:cucc.db)",
                            file, line, o->code);
+    if (rc == 0)
+        rc = read_webhook(ini, s, o, err);
     return rc;
 }
 
@@ -199,6 +253,7 @@ static int read_gateway(const mnp_ini_t *ini, mnpd_config_t *cfg, mnp_error_t *e
 int mnpd_config_read(const mnp_ini_t *ini, mnpd_config_t *cfg, mnp_error_t *err)
 {
     *cfg = (mnpd_config_t){0};
+    cfg->file = mnp_ini_name(ini);
     int rc = mnp_ini_check_sections(ini, sections, err);
     if (rc == 0)
         rc = mnp_ini_check_known(ini, "mnpd", mnpd_keys, err);

@@ -61,11 +61,13 @@ typedef struct mnpd {
     mnp_clock_t *test_clock; /* --test-clock: owned; NULL in production */
     mnpd_metrics_t metrics;
     mnpd_test_clock_t tc;
-    /* The timer thread runs the workflow's due timers once a second until stopping is set. */
+    /* The timer thread runs the workflow's due timers once a second, and at once when the
+     * workflow says a timer may have come due (kicked), until stopping is set. */
     pthread_t timer;
     bool timer_running;
     pthread_mutex_t timer_mu;
     pthread_cond_t timer_cv;
+    bool timer_kicked;
     bool stopping;
     mnp_http_router_t *router; /* the clearinghouse's, shared by the gateway without its own */
     mnp_http_server_t *http;
@@ -126,9 +128,12 @@ static void *timer_main(void *arg)
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += TIMER_PERIOD_MS / 1000;
-        pthread_cond_timedwait(&d->timer_cv, &d->timer_mu, &until);
+        while (!d->timer_kicked && !d->stopping &&
+               pthread_cond_timedwait(&d->timer_cv, &d->timer_mu, &until) == 0)
+            ;
         if (d->stopping)
             break;
+        d->timer_kicked = false;
         pthread_mutex_unlock(&d->timer_mu);
         unsigned changed = 0;
         mnp_error_t err = {0};
@@ -157,8 +162,20 @@ static int new_router(mnpd_t *d, mnp_http_router_t **out, mnp_error_t *err)
 }
 
 /* The clearinghouse's store, workflow and routes on d->router; it listens later. */
+/* The workflow's word that a timer may be due now (clearinghouse.h: on_due). */
+static void kick_timers(void *arg)
+{
+    mnpd_t *d = arg;
+    pthread_mutex_lock(&d->timer_mu);
+    d->timer_kicked = true;
+    pthread_cond_signal(&d->timer_cv);
+    pthread_mutex_unlock(&d->timer_mu);
+}
+
 static int start_clearinghouse(mnpd_t *d, mnp_error_t *err)
 {
+    pthread_mutex_init(&d->timer_mu, NULL);
+    pthread_cond_init(&d->timer_cv, NULL);
     mnp_store_config_t scfg = {.url = d->cfg.store, .create = true};
     int rc = mnp_store_open(&scfg, &d->store, err);
     if (rc != 0)
@@ -172,7 +189,9 @@ static int start_clearinghouse(mnpd_t *d, mnp_error_t *err)
                             .donor_window_ms = (int64_t)d->cfg.donor_window_ms,
                             .cutover_step_ms = (int64_t)d->cfg.cutover_step_ms,
                             .cutover_immediate = d->cfg.cutover_step_ms == 0,
-                            .ack_timeout_ms = (int64_t)d->cfg.ack_timeout_ms};
+                            .ack_timeout_ms = (int64_t)d->cfg.ack_timeout_ms,
+                            .on_due = kick_timers,
+                            .on_due_arg = d};
     rc = mnp_ch_new(&ccfg, &d->ch);
     if (rc != 0)
         return mnp_error_set(err, rc, "cannot start the workflow: %s", mnp_strerror(rc));
@@ -245,8 +264,6 @@ static int start_roles(mnpd_t *d, mnp_error_t *err)
         rc = mnpd_gateway_start(&d->gw, &d->cfg, ch_url,
                                 d->test_clock ? d->test_clock : mnp_clock_real(), err);
     if (rc == 0 && d->cfg.clearinghouse) {
-        pthread_mutex_init(&d->timer_mu, NULL);
-        pthread_cond_init(&d->timer_cv, NULL);
         if (pthread_create(&d->timer, NULL, timer_main, d) != 0)
             return mnp_error_set(err, MNP_ENOMEM, "cannot start the timer thread");
         d->timer_running = true;

@@ -50,7 +50,11 @@ typedef struct mnpd_config {
         const char *clearinghouse;  /* "http://HOST:PORT", or "local": this process's */
         const char *api_key_file;   /* the operator's key for the clearinghouse */
         const char *store;          /* the gateway's own store for this operator */
+        const char *prov_webhook;   /* http(s) URL for provisioning events, or NULL: the queue */
+        const char *prov_webhook_key_file; /* first line signs the webhook's bodies; or NULL */
+        size_t prov_webhook_key_line;      /* its line in the file, for messages */
     } operators[MNPD_OPERATORS_MAX];
+    const char *file; /* the configuration's name, for messages about what it points to */
 } mnpd_config_t;
 
 /* The gateway role (gateway_role.c): its API and its tenants. */
@@ -63,13 +67,23 @@ typedef struct mnpd_gateway {
         mnp_gw_t *gw;
         pthread_t follower; /* follows the clearinghouse's feed for this tenant */
         bool following;
+        /* Delivers the tenant's provisioning webhook and its reports for the clearinghouse;
+         * sleeps on courier_cv (under g->mu) until work (the gateway's on_work), a due time
+         * or the stop. */
+        pthread_t courier;
+        bool couriering;
+        bool work; /* set by on_work, taken by the courier */
+        pthread_cond_t courier_cv;
+        const mnp_clock_t *clock; /* the gateway's: next due times are on it */
         struct mnpd_gateway *g;
     } tenants[MNPD_OPERATORS_MAX];
     pthread_mutex_t mu;
     pthread_cond_t cv; /* signalled when stopping */
     bool stopping;
-    /* /metrics, by operator: feed position, provisioning backlog and its worst retries. */
+    /* /metrics, by operator: feed position, provisioning backlog and its worst retries, webhook
+     * outcomes, reports waiting for the clearinghouse. */
     mnp_metric_t *m_feed_seq, *m_prov_pending, *m_prov_attempts;
+    mnp_metric_t *m_prov_delivered, *m_prov_failures, *m_reports_pending;
 } mnpd_gateway_t;
 
 /* Makes the gateway API and adds its routes to router (before any server uses it). */
@@ -80,7 +94,8 @@ int mnpd_gateway_routes(mnpd_gateway_t *g, mnp_http_router_t *router, mnp_error_
 int mnpd_gateway_start(mnpd_gateway_t *g, const mnpd_config_t *cfg, const char *local_url,
                        const mnp_clock_t *clock, mnp_error_t *err) MNP_WUR;
 
-/* Stops the feed followers (their long polls end at once); the API still answers. */
+/* Stops the feed followers (their long polls end at once) and the couriers (a webhook call in
+ * progress finishes first, within its 5 s timeout); the API still answers. */
 void mnpd_gateway_halt(mnpd_gateway_t *g);
 
 /* Frees every tenant and the API; after every server using the routes has stopped. */

@@ -74,9 +74,13 @@ static bool identities_match(const char *presented, const char *recorded)
 }
 
 /* RULE E04 and §3.1: an agreement with a term that is in force now. Whether it blocks depends on
- * when it was recorded relative to the freeze (the caller decides). */
+ * when it was recorded relative to the freeze (the caller decides). RULE E04: one the subscriber
+ * has ended (paid off or waived) is no longer in force from that instant on, just as if its term
+ * had run out; an end recorded for a later instant does not count yet. */
 static bool in_force_with_term(const mnp_agreement_t *a, int64_t now_ms)
 {
+    if (a->ended_ms != 0 && a->ended_ms <= now_ms)
+        return false;
     return a->has_term && a->start_ms <= now_ms && now_ms < a->end_ms;
 }
 
@@ -88,7 +92,7 @@ static void check_agreements(const mnp_elig_input_t *in, mnp_elig_result_t *out)
     for (size_t i = 0; in->agreements != NULL && i < in->nagreements; i++) {
         const mnp_agreement_t *a = &in->agreements[i];
         if (!in_force_with_term(a, in->now_ms))
-            continue; /* RULE E04: no term, not yet started or already ended never blocks */
+            continue; /* RULE E04: no term, not yet started, run out or ended never blocks */
         if (a->created_ms < freeze_ms) {
             out->unmet[4] = true;
             if (out->nblocking < MNP_ELIG_AGREEMENTS_MAX)

@@ -4,6 +4,9 @@
 #ifndef MNP_GW_INT_H
 #define MNP_GW_INT_H
 
+#include <pthread.h>
+#include <stddef.h>
+
 #include "mnp/eligibility.h"
 #include "mnp/gateway.h"
 #include "mnp/log.h"
@@ -19,6 +22,14 @@ struct mnp_gw {
     mnp_numplan_t *plan; /* the built-in plan: which numbers port at all (E06) */
     void (*on_work)(void *arg);
     void *on_work_arg;
+    /* The provisioning webhook (gw_webhook.c); url NULL when the network reads the queue. */
+    struct gw_hook {
+        char *url;
+        unsigned char *key; /* NULL: bodies go unsigned; wiped at free */
+        size_t key_len;
+        pthread_mutex_t mu; /* one delivery round at a time: keeps the order, guards curl */
+        void *curl;         /* CURL *, made at the first delivery, kept for connection reuse */
+    } hook;
 };
 
 /* Tells the process that gw queued work for its courier (gateway.h: on_work). */
@@ -27,6 +38,20 @@ static inline void gw_wake(const mnp_gw_t *gw)
     if (gw->on_work != NULL)
         gw->on_work(gw->on_work_arg);
 }
+
+/* The wire name of a provisioning event's kind: "activate", "deactivate" or "return". */
+const char *gw_prov_kind_name(mnp_prov_kind_t k);
+
+/* A provisioning event as the network sees it, in the queue and in webhook bodies: {id,
+ * [operator,] kind, number, order, created_ms}; operator only when op is not NULL. A new
+ * reference. */
+json_t *gw_prov_json(const mnp_gw_prov_t *ev, const char *op);
+
+/* The webhook part of mnp_gw_new and mnp_gw_free (gw_webhook.c): checks and copies cfg's
+ * prov_webhook and prov_webhook_key into gw->hook (MNP_EINVAL with the reason), and frees them,
+ * the key wiped. Once gw_hook_init was called, failed or not, gw_hook_fini must follow. */
+int gw_hook_init(mnp_gw_t *gw, const mnp_gw_config_t *cfg, mnp_error_t *err);
+void gw_hook_fini(mnp_gw_t *gw);
 
 /* A new outbound SMS of gw to number `to` with text (valid UTF-8, whole), its segments
  * counted and stamped now. MNP_ENOMEM, or MNP_EINTERNAL for text that is not valid UTF-8 or does

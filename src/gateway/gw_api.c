@@ -1,6 +1,7 @@
 /*
  * The gateway's routes (gw_api.h): authenticate the operator's system by its key, decode the
- * body strictly, hand the work to the tenant's gateway, answer JSON or a problem body.
+ * body strictly, hand the work to the tenant's gateway, answer JSON or a problem body. The
+ * billing system's routes are in gw_api_billing.c.
  */
 #include "mnp/gw_api.h"
 
@@ -9,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gwInt.h"
+#include "gw_apiInt.h"
 #include "mnp/alloc.h"
 #include "mnp/json.h"
 #include "mnp/secret.h"
@@ -67,8 +68,7 @@ int mnp_gw_api_add(mnp_gw_api_t *api, mnp_gw_t *gw, const char *api_key)
     return 0;
 }
 
-/* The tenant whose key the request carries; replies 401 and returns NULL when none. */
-static mnp_gw_t *authenticate(mnp_http_request_t *req, mnp_gw_api_t *api)
+mnp_gw_t *gw_api_authenticate(mnp_http_request_t *req, mnp_gw_api_t *api)
 {
     const char *auth = mnp_http_request_header(req, "Authorization");
     if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 || auth[7] == '\0') {
@@ -123,7 +123,7 @@ static const char *kind_name(mnp_sms_kind_t k)
 
 static void post_inbound(mnp_http_request_t *req, void *ud)
 {
-    mnp_gw_t *gw = authenticate(req, ud);
+    mnp_gw_t *gw = gw_api_authenticate(req, ud);
     inbound_body_t b = {0};
     json_t *root;
     if (gw == NULL || !decode(req, inbound_spec, 3, &b, &root))
@@ -163,7 +163,7 @@ static const mnp_json_field_t port_spec[] = {
 
 static void post_port_in(mnp_http_request_t *req, void *ud)
 {
-    mnp_gw_t *gw = authenticate(req, ud);
+    mnp_gw_t *gw = gw_api_authenticate(req, ud);
     port_body_t b = {0};
     json_t *root;
     if (gw == NULL || !decode(req, port_spec, 5, &b, &root))
@@ -228,7 +228,7 @@ static bool query_int(mnp_http_request_t *req, const char *name, int64_t def, in
 
 static void get_outbound(mnp_http_request_t *req, void *ud)
 {
-    mnp_gw_t *gw = authenticate(req, ud);
+    mnp_gw_t *gw = gw_api_authenticate(req, ud);
     int64_t after, limit;
     if (gw == NULL || !query_int(req, "after", 0, INT64_MAX, &after) ||
         !query_int(req, "limit", 100, OUTBOUND_LIMIT_MAX, &limit))
@@ -272,7 +272,7 @@ static int ack_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 
 static void post_outbound_ack(mnp_http_request_t *req, void *ud)
 {
-    mnp_gw_t *gw = authenticate(req, ud);
+    mnp_gw_t *gw = gw_api_authenticate(req, ud);
     ack_body_t b = {0};
     json_t *root;
     if (gw == NULL || !decode(req, ack_spec, 1, &b, &root))
@@ -291,7 +291,7 @@ static void post_outbound_ack(mnp_http_request_t *req, void *ud)
 
 static void get_provisioning(mnp_http_request_t *req, void *ud)
 {
-    mnp_gw_t *gw = authenticate(req, ud);
+    mnp_gw_t *gw = gw_api_authenticate(req, ud);
     int64_t after, limit;
     if (gw == NULL || !query_int(req, "after", 0, INT64_MAX, &after) ||
         !query_int(req, "limit", 100, OUTBOUND_LIMIT_MAX, &limit))
@@ -308,7 +308,7 @@ static void get_provisioning(mnp_http_request_t *req, void *ud)
 
 static void post_provisioning_ack(mnp_http_request_t *req, void *ud)
 {
-    mnp_gw_t *gw = authenticate(req, ud);
+    mnp_gw_t *gw = gw_api_authenticate(req, ud);
     ack_body_t b = {0};
     json_t *root;
     if (gw == NULL || !decode(req, ack_spec, 1, &b, &root))
@@ -335,7 +335,7 @@ static const mnp_json_field_t number_spec[] = {
 
 static void post_termination(mnp_http_request_t *req, void *ud)
 {
-    mnp_gw_t *gw = authenticate(req, ud);
+    mnp_gw_t *gw = gw_api_authenticate(req, ud);
     number_body_t b = {0};
     json_t *root;
     if (gw == NULL || !decode(req, number_spec, 1, &b, &root))
@@ -371,5 +371,5 @@ int mnp_gw_api_routes(mnp_http_router_t *router, mnp_gw_api_t *api)
         if (rc != 0)
             return rc;
     }
-    return 0;
+    return gw_api_billing_routes(router, api);
 }

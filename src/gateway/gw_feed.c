@@ -198,7 +198,10 @@ static int order_event(mnp_gw_t *gw, json_t *ev, mnp_error_t *err)
         st.set_active = true;
         st.active = false;
     }
-    return mnp_store_write(gw->store, write_step, &st, err);
+    rc = mnp_store_write(gw->store, write_step, &st, err);
+    if (rc == 0 && st.prov != 0)
+        gw_wake(gw); /* committed: the courier may deliver it now */
+    return rc;
 }
 
 typedef struct position {

@@ -1,8 +1,9 @@
 /*
  * What the gateway owes the operator's own network (SPEC.md §3.4): provisioning events for the
  * numbers it gains, loses or hands back, queued in its store until the network's provisioning
- * system reads and acknowledges them (GET /v1/provisioning, POST /v1/provisioning/ack); and the
- * number return a ported-in subscriber's leaving starts (POST /v1/terminations).
+ * system reads and acknowledges them (GET /v1/provisioning, POST /v1/provisioning/ack) or its
+ * webhook takes them (gw_webhook.c); the gateway's figures for /metrics; and the number return a
+ * ported-in subscriber's leaving starts (POST /v1/terminations).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +12,24 @@
 #include "gwInt.h"
 #include "mnp/number.h"
 
-static const char *kind_name(mnp_prov_kind_t k)
+const char *gw_prov_kind_name(mnp_prov_kind_t k)
 {
     return k == MNP_PROV_ACTIVATE ? "activate" : k == MNP_PROV_DEACTIVATE ? "deactivate" : "return";
+}
+
+json_t *gw_prov_json(const mnp_gw_prov_t *ev, const char *op)
+{
+    char number[MNP_NUMBER_STR_SIZE];
+    snprintf(number, sizeof(number), "%llu", (unsigned long long)ev->number);
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(ev->id));
+    if (op != NULL)
+        json_object_set_new(o, "operator", json_string(op));
+    json_object_set_new(o, "kind", json_string(gw_prov_kind_name(ev->kind)));
+    json_object_set_new(o, "number", json_string(number));
+    json_object_set_new(o, "order", json_integer(ev->order_id));
+    json_object_set_new(o, "created_ms", json_integer(ev->created_ms));
+    return o;
 }
 
 typedef struct page {
@@ -27,12 +43,7 @@ typedef struct page {
 static int add_event(const mnp_gw_prov_t *ev, void *arg)
 {
     page_t *p = arg;
-    char number[MNP_NUMBER_STR_SIZE];
-    snprintf(number, sizeof(number), "%llu", (unsigned long long)ev->number);
-    json_array_append_new(p->list, json_pack("{s:I,s:s,s:s,s:I,s:I}", "id", (json_int_t)ev->id,
-                                             "kind", kind_name(ev->kind), "number", number, "order",
-                                             (json_int_t)ev->order_id, "created_ms",
-                                             (json_int_t)ev->created_ms));
+    json_array_append_new(p->list, gw_prov_json(ev, NULL));
     p->last = ev->id;
     return 0;
 }
@@ -137,6 +148,8 @@ static int read_figures(mnp_txn_t *txn, void *arg, mnp_error_t *err)
     if (rc == 0)
         rc = mnp_txn_gw_prov_backlog(txn, j->op, &j->out->prov_pending, &j->out->prov_max_attempts,
                                      err);
+    if (rc == 0)
+        rc = mnp_txn_gw_reports_count(txn, j->op, &j->out->reports_pending, err);
     return rc;
 }
 

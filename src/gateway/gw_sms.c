@@ -61,26 +61,6 @@ static int read_facts(mnp_txn_t *txn, void *arg, mnp_error_t *err)
     return rc;
 }
 
-/* Records the freeze of a first query (a concurrent one may have been first: its instant
- * wins). Only a number's first query writes here; the others only read. */
-static int record_freeze(mnp_txn_t *txn, void *arg, mnp_error_t *err)
-{
-    facts_t *f = arg;
-    return mnp_txn_gw_freeze(txn, f->op, f->number, f->now_ms, &f->freeze_ms, err);
-}
-
-typedef struct code_rec {
-    const char *op;
-    uint64_t number;
-    int64_t issued_ms, expires_ms;
-} code_rec_t;
-
-static int record_code(mnp_txn_t *txn, void *arg, mnp_error_t *err)
-{
-    code_rec_t *c = arg;
-    return mnp_txn_gw_code_issued(txn, c->op, c->number, c->issued_ms, c->expires_ms, err);
-}
-
 static void refuse(mnp_gw_sms_result_t *out, const char *code, const char *detail)
 {
     out->status = 400;
@@ -111,95 +91,85 @@ static bool register_code(mnp_gw_t *gw, const mnp_number_t *num, const char *ide
     return ok;
 }
 
-/* Best effort: the clearinghouse counts CXXZ queries for the regulator (SPEC §8). */
-static void report_query(mnp_gw_t *gw, const mnp_number_t *num)
-{
-    char digits[MNP_NUMBER_STR_SIZE], body[128];
-    snprintf(body, sizeof(body), "{\"kind\":\"query\",\"number\":\"%s\"}",
-             mnp_number_format(num, digits));
-    int status = 0;
-    mnp_error_t err = {0};
-    if (mnp_ch_client_call(gw->ch, "POST", "/v1/signals", body, &status, NULL, &err) != 0 ||
-        status != 201)
-        mnp_log(MNP_LOG_WARN, "the clearinghouse did not take a query report",
-                MNP_KV(MNP_KV_STR("operator", gw->op), MNP_KV_I64("status", status),
-                       MNP_KV_STR("error", err.msg)));
-}
+/* The one write an answered command makes, so that the reply, the freeze it was judged by and
+ * the reports it owes the clearinghouse are durable together before the caller hears of it. */
+typedef struct answer_job {
+    const mnp_gw_t *gw;
+    const facts_t *f;       /* NULL: a help text only */
+    mnp_elig_result_t r;    /* the verdict (late agreements point into f) */
+    bool freeze, query;     /* the number's first query; a CXXZ the regulator counts */
+    int64_t code_expires_ms; /* SQXZ: the code registered, valid until then (0: none) */
+    mnp_gw_sms_t *msg;
+    size_t reports; /* out: reports queued for the clearinghouse */
+} answer_job_t;
 
-typedef struct late_job {
-    const char *op;
-    int64_t id, now_ms;
-    bool reported;
-} late_job_t;
-
-static int read_late(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+static int queue_report(mnp_txn_t *txn, answer_job_t *j, const char *kind, const char *detail,
+                        mnp_error_t *err)
 {
-    late_job_t *j = arg;
-    return mnp_txn_gw_late_reported(txn, j->op, j->id, &j->reported, err);
-}
-
-static int write_late(mnp_txn_t *txn, void *arg, mnp_error_t *err)
-{
-    late_job_t *j = arg;
-    return mnp_txn_gw_late_report_done(txn, j->op, j->id, j->now_ms, err);
+    mnp_gw_report_t r = {.number = j->f->number, .created_ms = j->f->now_ms};
+    snprintf(r.op, sizeof(r.op), "%s", j->gw->op);
+    snprintf(r.kind, sizeof(r.kind), "%s", kind);
+    snprintf(r.detail, sizeof(r.detail), "%s", detail);
+    int rc = mnp_txn_gw_report_add(txn, &r, err);
+    j->reports += rc == 0;
+    return rc;
 }
 
 /* SPEC §3.1: an agreement recorded after the first query never blocks and is reported to the
- * clearinghouse as suspicious, once (recorded only after the clearinghouse took it). */
-static int report_late(mnp_gw_t *gw, const mnp_number_t *num, const mnp_elig_result_t *r,
-                       int64_t freeze_ms, int64_t now_ms, mnp_error_t *err)
+ * clearinghouse as suspicious, once. */
+static int queue_late(mnp_txn_t *txn, answer_job_t *j, const mnp_agreement_t *a, mnp_error_t *err)
 {
-    for (size_t i = 0; i < r->nlate; i++) {
-        const mnp_agreement_t *a = r->late[i];
-        late_job_t j = {.op = gw->op, .id = a->id, .now_ms = now_ms};
-        int rc = mnp_store_read(gw->store, read_late, &j, err);
-        if (rc != 0)
-            return rc;
-        if (j.reported)
-            continue;
-        char digits[MNP_NUMBER_STR_SIZE], detail[256];
-        snprintf(detail, sizeof(detail),
-                 "agreement '%s' recorded at %lld ms, after the first query at %lld ms", a->name,
-                 (long long)a->created_ms, (long long)freeze_ms);
-        json_t *req = json_pack("{s:s,s:s,s:s}", "kind", "late_agreement", "number",
-                                mnp_number_format(num, digits), "detail", detail);
-        char *body = json_dumps(req, JSON_COMPACT);
-        json_decref(req);
-        int status = 0;
-        mnp_error_t cerr = {0};
-        if (body != NULL &&
-            mnp_ch_client_call(gw->ch, "POST", "/v1/signals", body, &status, NULL, &cerr) == 0 &&
-            status == 201) {
-            rc = mnp_store_write(gw->store, write_late, &j, err);
-        } else {
-            mnp_log(MNP_LOG_WARN, "a late agreement was not reported (next query tries again)",
-                    MNP_KV(MNP_KV_STR("operator", gw->op), MNP_KV_I64("agreement", a->id),
-                           MNP_KV_I64("status", status), MNP_KV_STR("error", cerr.msg)));
-        }
-        free(body);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
+    bool reported = false;
+    int rc = mnp_txn_gw_late_reported(txn, j->gw->op, a->id, &reported, err);
+    if (rc != 0 || reported)
+        return rc;
+    int64_t freeze_ms = j->f->freeze_ms ? j->f->freeze_ms : j->f->now_ms;
+    char detail[256];
+    snprintf(detail, sizeof(detail),
+             "agreement '%.120s' recorded at %lld ms, after the first query at %lld ms", a->name,
+             (long long)a->created_ms, (long long)freeze_ms);
+    rc = queue_report(txn, j, "late_agreement", detail, err);
+    if (rc == 0)
+        rc = mnp_txn_gw_late_report_done(txn, j->gw->op, a->id, j->f->now_ms, err);
+    return rc;
 }
 
-/* The verdict and its reply for a parsed command. */
-static int answer_command(mnp_gw_t *gw, const mnp_number_t *num, const mnp_sms_command_t *cmd,
-                          mnp_gw_sms_result_t *out, mnp_buf_t *reply, mnp_error_t *err)
+static int answer_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
-    facts_t *f = calloc(1, sizeof(*f));
-    if (f == NULL)
-        return mnp_error_set(err, MNP_ENOMEM, "out of memory");
+    answer_job_t *j = arg;
+    const facts_t *f = j->f;
+    int rc = 0;
+    j->reports = 0; /* this run's count alone (store.h: a write may run again) */
+    if (f != NULL && j->freeze) {
+        int64_t first_ms;
+        rc = mnp_txn_gw_freeze(txn, f->op, f->number, f->now_ms, &first_ms, err);
+    }
+    if (rc == 0 && f != NULL && j->query)
+        rc = queue_report(txn, j, "query", "", err);
+    for (size_t i = 0; rc == 0 && f != NULL && i < j->r.nlate; i++)
+        rc = queue_late(txn, j, j->r.late[i], err);
+    if (rc == 0 && j->code_expires_ms != 0)
+        rc = mnp_txn_gw_code_issued(txn, f->op, f->number, f->now_ms, j->code_expires_ms, err);
+    if (rc == 0)
+        rc = mnp_txn_gw_sms_add(txn, j->msg, err);
+    return rc;
+}
+
+/* The verdict and its reply for a parsed command; j is filled with what to write. */
+static int answer_command(mnp_gw_t *gw, facts_t *f, const mnp_number_t *num,
+                          const mnp_sms_command_t *cmd, mnp_gw_sms_result_t *out,
+                          answer_job_t *j, mnp_buf_t *reply, mnp_error_t *err)
+{
     f->op = gw->op;
     f->number = num->e164;
     f->now_ms = mnp_clock_now_ms(gw->clock);
     char identity[MNP_SUB_IDENTITY_MAX] = "";
     bool id_ok = mnp_idcard_validate(cmd->identity, strlen(cmd->identity), identity, NULL) == 0;
     int rc = mnp_store_read(gw->store, read_facts, f, err);
-    if (rc == 0 && f->found && f->freeze_ms == 0)
-        rc = mnp_store_write(gw->store, record_freeze, f, err);
     if (rc != 0)
-        goto done;
+        return rc;
+    j->f = f;
+    j->freeze = f->found && f->freeze_ms == 0;
     mnp_numinfo_t info;
     mnp_numplan_classify(gw->plan, num, &info);
     mnp_elig_input_t in = {.sub = f->found ? &f->sub.row.sub : NULL,
@@ -210,8 +180,7 @@ static int answer_command(mnp_gw_t *gw, const mnp_number_t *num, const mnp_sms_c
                            .freeze_ms = f->freeze_ms,
                            .portable = info.portable,
                            .now_ms = f->now_ms};
-    mnp_elig_result_t r;
-    mnp_eligibility_check(&in, &r);
+    mnp_eligibility_check(&in, &j->r);
     const char *services[MNP_SERVICES_MAX];
     for (size_t i = 0; f->found && i < f->sub.row.nservices; i++)
         services[i] = f->sub.row.services[i];
@@ -220,24 +189,15 @@ static int answer_command(mnp_gw_t *gw, const mnp_number_t *num, const mnp_sms_c
                            .services = services,
                            .nservices = f->found ? f->sub.row.nservices : 0,
                            .balance_fen = f->found ? f->sub.row.balance_fen : 0};
-    out->eligible = r.eligible;
-    if (cmd->kind == MNP_SMS_CXXZ && f->found)
-        report_query(gw, num);
-    rc = report_late(gw, num, &r, f->freeze_ms, f->now_ms, err);
-    if (rc != 0)
-        goto done;
-    if (cmd->kind == MNP_SMS_SQXZ && r.eligible) {
+    out->eligible = j->r.eligible;
+    /* RULE §8: the clearinghouse counts CXXZ queries about the operator's own subscribers. */
+    j->query = cmd->kind == MNP_SMS_CXXZ && f->found;
+    if (cmd->kind == MNP_SMS_SQXZ && j->r.eligible) {
         char code[MNP_AUTHCODE_STR_SIZE];
         if (register_code(gw, num, identity, code)) {
-            code_rec_t c = {.op = gw->op,
-                            .number = num->e164,
-                            .issued_ms = f->now_ms,
-                            .expires_ms = f->now_ms + MNP_AUTHCODE_VALID_MS};
-            rc = mnp_store_write(gw->store, record_code, &c, err);
-            if (rc == 0) {
-                mnp_reply_code(code, c.expires_ms, &ctx, reply);
-                out->code_issued = true;
-            }
+            j->code_expires_ms = f->now_ms + MNP_AUTHCODE_VALID_MS;
+            mnp_reply_code(code, j->code_expires_ms, &ctx, reply);
+            out->code_issued = true;
         } else {
             mnp_buf_printf(reply,
                            "【%s】系统繁忙，授权码暂未生成，请稍后重新发送SQXZ#姓名#证件号码至%s。",
@@ -245,11 +205,9 @@ static int answer_command(mnp_gw_t *gw, const mnp_number_t *num, const mnp_sms_c
         }
         mnp_memzero(code, sizeof(code));
     } else {
-        mnp_reply_eligibility(&r, &ctx, reply);
+        mnp_reply_eligibility(&j->r, &ctx, reply);
     }
-done:
-    free(f);
-    return rc;
+    return 0;
 }
 
 int mnp_gw_sms_inbound(mnp_gw_t *gw, const char *from, const char *to, const char *text,
@@ -270,28 +228,34 @@ int mnp_gw_sms_inbound(mnp_gw_t *gw, const char *from, const char *to, const cha
     out->kind = mnp_sms_parse(text, strlen(text), &cmd);
     mnp_buf_t reply;
     mnp_buf_init(&reply, MNP_GW_TEXT_MAX - 1);
+    answer_job_t j = {.gw = gw};
+    facts_t *f = NULL;
     int rc = 0;
     if (out->kind == MNP_SMS_UNKNOWN) {
         mnp_reply_ctx_t ctx = {.operator_name = gw->name, .service_number = gw->service_number};
         mnp_reply_help(&ctx, &reply);
+    } else if ((f = calloc(1, sizeof(*f))) == NULL) {
+        rc = mnp_error_set(err, MNP_ENOMEM, "out of memory");
     } else {
-        rc = answer_command(gw, &num, &cmd, out, &reply, err);
+        rc = answer_command(gw, f, &num, &cmd, out, &j, &reply, err);
     }
     if (rc == 0 && mnp_buf_error(&reply) != 0)
         rc = mnp_error_set(err, MNP_ELIMIT, "the reply does not fit one outbound SMS record");
-    mnp_gw_sms_t *msg = NULL;
     if (rc == 0)
-        rc = gw_sms_new(gw, num.e164, reply.data, &msg, err);
+        rc = gw_sms_new(gw, num.e164, reply.data, &j.msg, err);
     if (rc == 0)
-        rc = gw_sms_queue(gw, msg, err);
+        rc = mnp_store_write(gw->store, answer_write, &j, err);
     if (rc == 0) {
         out->status = 200;
-        out->sms_id = msg->id;
-        out->segments = msg->segments;
+        out->sms_id = j.msg->id;
+        out->segments = j.msg->segments;
         memcpy(out->reply, reply.data, reply.len + 1);
+        if (j.reports > 0)
+            gw_wake(gw);
     }
     /* An issued code was in the reply: it leaves memory with it. */
-    gw_sms_free(msg);
+    gw_sms_free(j.msg);
+    free(f);
     mnp_memzero(reply.data, reply.len);
     mnp_buf_fini(&reply);
     return rc;

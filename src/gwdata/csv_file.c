@@ -41,6 +41,14 @@ void gw_file_bad(gw_file_t *r, const char *fmt, ...)
     va_end(ap);
 }
 
+void gw_why(gw_why_t *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->buf, w->size, fmt, ap);
+    va_end(ap);
+}
+
 /* Reports with an explicit line (0: the file as a whole). */
 static void file_bad_at(gw_file_t *r, size_t line_no, const char *fmt, ...) MNP_PRINTF(3, 4);
 static void file_bad_at(gw_file_t *r, size_t line_no, const char *fmt, ...)
@@ -248,19 +256,19 @@ const char *gw_field_show(const mnp_csv_field_t *f, char *dst, size_t size)
     return dst;
 }
 
-bool gw_field_text(gw_file_t *r, const mnp_csv_field_t *f, const char *column, size_t min_len,
+bool gw_field_text(gw_why_t *w, const mnp_csv_field_t *f, const char *column, size_t min_len,
                    size_t max_len, char *dst)
 {
     if (f->len < min_len) {
-        gw_file_bad(r, "%s is empty", column);
+        gw_why(w, "%s is empty", column);
         return false;
     }
     if (f->len > max_len) {
-        gw_file_bad(r, "%s is longer than %zu bytes", column, max_len);
+        gw_why(w, "%s is longer than %zu bytes", column, max_len);
         return false;
     }
     if (!gw_utf8_text_ok(f->ptr, f->len)) {
-        gw_file_bad(r, "%s is not UTF-8 text (or has a control character)", column);
+        gw_why(w, "%s is not UTF-8 text (or has a control character)", column);
         return false;
     }
     memcpy(dst, f->ptr, f->len);
@@ -268,21 +276,21 @@ bool gw_field_text(gw_file_t *r, const mnp_csv_field_t *f, const char *column, s
     return true;
 }
 
-bool gw_field_number(gw_file_t *r, const mnp_csv_field_t *f, uint64_t *e164)
+bool gw_field_number(gw_why_t *w, const mnp_csv_field_t *f, uint64_t *e164)
 {
     mnp_number_t num;
     mnp_number_reason_t why;
     if (mnp_number_parse(f->ptr, f->len, &num, &why) != 0) {
         char show[SHOW_MAX + 1];
-        gw_file_bad(r, "number \"%s\": %s", gw_field_show(f, show, sizeof(show)),
-                    mnp_number_reason_str(why));
+        gw_why(w, "number \"%s\": %s", gw_field_show(f, show, sizeof(show)),
+               mnp_number_reason_str(why));
         return false;
     }
     *e164 = num.e164;
     return true;
 }
 
-bool gw_field_amount(gw_file_t *r, const mnp_csv_field_t *f, const char *column, int64_t *out)
+bool gw_field_amount(gw_why_t *w, const mnp_csv_field_t *f, const char *column, int64_t *out)
 {
     /* 18 digits cannot overflow int64_t; no amount of fen comes near that. */
     bool ok = f->len >= 1 && f->len <= 18;
@@ -293,8 +301,8 @@ bool gw_field_amount(gw_file_t *r, const mnp_csv_field_t *f, const char *column,
     }
     if (!ok) {
         char show[SHOW_MAX + 1];
-        gw_file_bad(r, "%s \"%s\" is not a whole number of fen (0 or more)", column,
-                    gw_field_show(f, show, sizeof(show)));
+        gw_why(w, "%s \"%s\" is not a whole number of fen (0 or more)", column,
+               gw_field_show(f, show, sizeof(show)));
         return false;
     }
     *out = v;
@@ -344,7 +352,7 @@ int gw_date_parse(const char *s, size_t len, int64_t *ms)
     return 0;
 }
 
-bool gw_field_date(gw_file_t *r, const mnp_csv_field_t *f, const char *column, int64_t *ms)
+bool gw_field_date(gw_why_t *w, const mnp_csv_field_t *f, const char *column, int64_t *ms)
 {
     int rc = gw_date_parse(f->ptr, f->len, ms);
     if (rc == 0)
@@ -352,12 +360,12 @@ bool gw_field_date(gw_file_t *r, const mnp_csv_field_t *f, const char *column, i
     char show[SHOW_MAX + 1];
     gw_field_show(f, show, sizeof(show));
     if (rc == MNP_ERANGE)
-        gw_file_bad(r, "%s \"%s\" is not a real date", column, show);
+        gw_why(w, "%s \"%s\" is not a real date", column, show);
     else if (rc == MNP_ELIMIT)
-        gw_file_bad(r, "%s \"%s\" is not between the years %d and %d", column, show, DATE_YEAR_MIN,
-                    DATE_YEAR_MAX);
+        gw_why(w, "%s \"%s\" is not between the years %d and %d", column, show, DATE_YEAR_MIN,
+               DATE_YEAR_MAX);
     else
-        gw_file_bad(r, "%s \"%s\" is not a date YYYY-MM-DD", column, show);
+        gw_why(w, "%s \"%s\" is not a date YYYY-MM-DD", column, show);
     return false;
 }
 

@@ -2,8 +2,9 @@
  * Private to the gateway's data files: a strict reader over a whole CSV file held in memory
  * that walks its lines, checks its header, splits each row into exactly the expected fields
  * and records bad rows in the caller's report ("FILE:LINE: reason"), and the checks of single
- * fields that both file kinds share. A bad row is reported and skipped, so that one pass names
- * every bad row of a file.
+ * fields that every row check shares, whether its row came from a file or from the gateway's
+ * API. A field check writes its reason into a gw_why_t; the file reader then reports the row
+ * and skips it, so that one pass names every bad row of a file.
  */
 #ifndef MNP_GWDATA_INT_H
 #define MNP_GWDATA_INT_H
@@ -45,6 +46,14 @@ int gw_file_next(gw_file_t *r);
 /* Reports the current row as bad: "NAME:LINE: " and the formatted reason. */
 void gw_file_bad(gw_file_t *r, const char *fmt, ...) MNP_PRINTF(2, 3);
 
+/* Where a check writes the reason it refused a field: size bytes at buf (cut to fit). */
+typedef struct gw_why {
+    char *buf;
+    size_t size;
+} gw_why_t;
+
+void gw_why(gw_why_t *w, const char *fmt, ...) MNP_PRINTF(2, 3);
+
 /* Writes a printable, cut copy of field f into dst (size bytes) for a message: control bytes
  * become '?', and at most 32 bytes are kept, ending on a whole UTF-8 character. */
 const char *gw_field_show(const mnp_csv_field_t *f, char *dst, size_t size);
@@ -53,23 +62,23 @@ const char *gw_field_show(const mnp_csv_field_t *f, char *dst, size_t size);
 bool gw_utf8_text_ok(const char *s, size_t len);
 
 /* Copies text field f of min_len..max_len bytes of printable UTF-8 into dst (max_len + 1
- * bytes); false with the row reported (naming column) otherwise. */
-bool gw_field_text(gw_file_t *r, const mnp_csv_field_t *f, const char *column, size_t min_len,
+ * bytes); false with the reason in w (naming column) otherwise. */
+bool gw_field_text(gw_why_t *w, const mnp_csv_field_t *f, const char *column, size_t min_len,
                    size_t max_len, char *dst);
 
-/* A number any form number.h accepts, into *e164; false with the row reported otherwise. */
-bool gw_field_number(gw_file_t *r, const mnp_csv_field_t *f, uint64_t *e164);
+/* A number any form number.h accepts, into *e164; false with the reason in w otherwise. */
+bool gw_field_number(gw_why_t *w, const mnp_csv_field_t *f, uint64_t *e164);
 
-/* A whole amount of fen, 0 or more (decimal digits only); false with the row reported. */
-bool gw_field_amount(gw_file_t *r, const mnp_csv_field_t *f, const char *column, int64_t *out);
+/* A whole amount of fen, 0 or more (decimal digits only); false with the reason in w. */
+bool gw_field_amount(gw_why_t *w, const mnp_csv_field_t *f, const char *column, int64_t *out);
 
 /* The Beijing date s[0..len) = YYYY-MM-DD as the instant of its 00:00: 0, MNP_EFORMAT when it
  * is not of that form, MNP_ELIMIT for a year outside 1900-9999, MNP_ERANGE when there is no
  * such day. */
 int gw_date_parse(const char *s, size_t len, int64_t *ms);
 
-/* A Beijing date YYYY-MM-DD as its 00:00 instant; false with the row reported. */
-bool gw_field_date(gw_file_t *r, const mnp_csv_field_t *f, const char *column, int64_t *ms);
+/* A Beijing date YYYY-MM-DD as its 00:00 instant; false with the reason in w. */
+bool gw_field_date(gw_why_t *w, const mnp_csv_field_t *f, const char *column, int64_t *ms);
 
 /* Rows already read, by a hash of their key, to find a row that repeats an earlier one. */
 typedef struct gw_seen {

@@ -1,10 +1,10 @@
 /*
  * The subscriber and agreement files an operator's billing system hands its gateway
- * (subscriber_csv.h): each row is checked column by column, the first problem of a row is its
- * reason, and any bad row refuses the file, since a half-imported subscriber list would answer
- * eligibility queries from a mix of old and new records. A number twice in a subscriber file,
- * or the same agreement twice in an agreement file, is a bad row naming the earlier line:
- * which of the two the billing system meant is not ours to guess.
+ * (subscriber_csv.h): each row is checked column by column (row_check.c, which the gateway's
+ * API shares), the first problem of a row is its reason, and any bad row refuses the file, since a
+ * half-imported subscriber list would answer eligibility queries from a mix of old and new records.
+ * A number twice in a subscriber file, or the same agreement twice in an agreement file, is a bad
+ * row naming the earlier line: which of the two the billing system meant is not ours to guess.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,6 @@
 
 #include "gwdataInt.h"
 #include "mnp/alloc.h"
-#include "mnp/idcard.h"
 
 static const char *const subscriber_columns[] = {
     "number",     "name",      "identity", "registration", "status",
@@ -41,22 +40,11 @@ _Static_assert(sizeof(subscriber_columns) / sizeof(subscriber_columns[0]) == S_C
 _Static_assert(sizeof(agreement_columns) / sizeof(agreement_columns[0]) == A_COLUMNS,
                "agreement columns");
 
-#define WORD_MAX 16 /* longest registration, status or yes/no word, with NUL */
-
 int mnp_beijing_date_parse(const char *s, int64_t *ms)
 {
     if (s == NULL)
         return MNP_EINVAL;
     return gw_date_parse(s, strnlen(s, 11), ms) == 0 ? 0 : MNP_EINVAL;
-}
-
-/* Field f as a NUL-terminated word in buf (WORD_MAX bytes); "" when it is too long to be one. */
-static const char *field_word(const mnp_csv_field_t *f, char *buf)
-{
-    size_t n = f->len < WORD_MAX ? f->len : 0;
-    memcpy(buf, f->ptr, n);
-    buf[n] = '\0';
-    return buf;
 }
 
 /* What the two file kinds differ in; parse_rows is the rest. */
@@ -130,76 +118,50 @@ static int parse_rows(const file_kind_t *k, const char *text, size_t len, const 
 
 /* ---- subscribers -------------------------------------------------------------------------- */
 
-/* services: ';'-separated names, each 1..MNP_SERVICE_NAME_MAX-1 bytes of text. */
-static bool parse_services(gw_file_t *r, const mnp_csv_field_t *f, mnp_subscriber_row_t *row)
+/* Splits services at ';' into names (spaces around each are the file's layout, not the name's),
+ * at most MNP_SERVICES_MAX + 1 of them: one more than a row may have is enough to refuse it. */
+static size_t split_services(const mnp_csv_field_t *f, mnp_csv_field_t *out)
 {
-    row->nservices = 0;
     if (f->len == 0)
-        return true;
-    size_t start = 0;
+        return 0;
+    size_t n = 0, start = 0;
     for (;;) {
         const char *semi = memchr(f->ptr + start, ';', f->len - start);
         size_t end = semi != NULL ? (size_t)(semi - f->ptr) : f->len;
-        /* Spaces around a name are the file's layout, not the name's. */
         size_t a = start, b = end;
         while (a < b && (f->ptr[a] == ' ' || f->ptr[a] == '\t'))
             a++;
         while (b > a && (f->ptr[b - 1] == ' ' || f->ptr[b - 1] == '\t'))
             b--;
-        if (row->nservices == MNP_SERVICES_MAX) {
-            gw_file_bad(r, "services: more than %d", MNP_SERVICES_MAX);
-            return false;
-        }
-        mnp_csv_field_t one = {f->ptr + a, b - a};
-        char what[32];
-        snprintf(what, sizeof(what), "service %zu", row->nservices + 1);
-        if (!gw_field_text(r, &one, what, 1, MNP_SERVICE_NAME_MAX - 1,
-                           row->services[row->nservices]))
-            return false;
-        row->nservices++;
-        if (semi == NULL)
-            return true;
+        out[n++] = (mnp_csv_field_t){f->ptr + a, b - a};
+        if (semi == NULL || n == MNP_SERVICES_MAX + 1)
+            return n;
         start = end + 1;
     }
 }
 
-/* Checks every column of the current row into *row; false with the row reported. */
+/* Checks the current row into *row (mnp_subscriber_row_check); false with the row reported. */
 static bool subscriber_row(gw_file_t *r, void *out)
 {
-    mnp_subscriber_row_t *row = out;
     const mnp_csv_field_t *f = r->f;
-    mnp_subscriber_t *s = &row->sub;
-    char word[WORD_MAX], show[40];
-    memset(row, 0, sizeof(*row));
-
-    if (!gw_field_number(r, &f[S_NUMBER], &s->number))
-        return false;
-    if (!gw_field_text(r, &f[S_NAME], "name", 1, MNP_SUB_NAME_MAX - 1, s->name))
-        return false;
-    mnp_idcard_reason_t why;
-    if (mnp_idcard_validate(f[S_IDENTITY].ptr, f[S_IDENTITY].len, s->identity, &why) != 0) {
-        /* The identity itself is not repeated: the report may travel further than the file. */
-        gw_file_bad(r, "identity: %s", mnp_idcard_reason_str(why));
-        return false;
-    }
-    if (mnp_registration_parse(field_word(&f[S_REG], word), &s->registration) != 0) {
-        gw_file_bad(r, "registration \"%s\" is not person, company or none",
-                    gw_field_show(&f[S_REG], show, sizeof(show)));
-        return false;
-    }
-    if (mnp_sub_status_parse(field_word(&f[S_STATUS], word), &s->status) != 0) {
-        gw_file_bad(r, "status \"%s\" is not normal, lost or suspended",
-                    gw_field_show(&f[S_STATUS], show, sizeof(show)));
-        return false;
-    }
-    if (!gw_field_amount(r, &f[S_UNPAID], "unpaid_fen", &s->unpaid_fen))
-        return false;
-    s->last_port_ms = 0;
-    if (f[S_LAST_PORT].len > 0 && !gw_field_date(r, &f[S_LAST_PORT], "last_port", &s->last_port_ms))
-        return false;
-    if (!parse_services(r, &f[S_SERVICES], row))
-        return false;
-    return gw_field_amount(r, &f[S_BALANCE], "balance_fen", &row->balance_fen);
+    mnp_csv_field_t services[MNP_SERVICES_MAX + 1];
+    mnp_subscriber_fields_t fields = {
+        .number = f[S_NUMBER],
+        .name = f[S_NAME],
+        .identity = f[S_IDENTITY],
+        .registration = f[S_REG],
+        .status = f[S_STATUS],
+        .unpaid_fen = f[S_UNPAID],
+        .last_port = f[S_LAST_PORT],
+        .services = services,
+        .nservices = split_services(&f[S_SERVICES], services),
+        .balance_fen = f[S_BALANCE],
+    };
+    char why[MNP_ROW_REASON_MAX];
+    if (mnp_subscriber_row_check(&fields, out, why, sizeof(why)) == 0)
+        return true;
+    gw_file_bad(r, "%s", why);
+    return false;
 }
 
 static uint64_t number_hash(const void *row)
@@ -240,40 +202,23 @@ int mnp_subscribers_parse(const char *text, size_t len, const char *name,
 
 /* ---- agreements --------------------------------------------------------------------------- */
 
+/* Checks the current row into *row (mnp_agreement_row_check); false with the row reported. */
 static bool agreement_row(gw_file_t *r, void *out)
 {
-    mnp_agreement_row_t *row = out;
     const mnp_csv_field_t *f = r->f;
-    mnp_agreement_t *a = &row->agreement;
-    char word[WORD_MAX], show[40];
-    memset(row, 0, sizeof(*row));
-
-    if (!gw_field_number(r, &f[A_NUMBER], &row->number))
-        return false;
-    if (!gw_field_text(r, &f[A_NAME], "name", 1, MNP_AGREEMENT_NAME_MAX - 1, a->name))
-        return false;
-    int64_t end_day;
-    if (!gw_field_date(r, &f[A_START], "start", &a->start_ms) ||
-        !gw_field_date(r, &f[A_END], "end", &end_day))
-        return false;
-    if (end_day < a->start_ms) {
-        char s1[40];
-        gw_file_bad(r, "end %s is before start %s", gw_field_show(&f[A_END], show, sizeof(show)),
-                    gw_field_show(&f[A_START], s1, sizeof(s1)));
-        return false;
-    }
-    /* In force until the end day's 24:00, and end_ms is exclusive (eligibility.h). */
-    a->end_ms = end_day + 86400 * 1000LL;
-    if (!gw_field_amount(r, &f[A_FEE], "fee_fen", &a->fee_fen))
-        return false;
-    const char *t = field_word(&f[A_HAS_TERM], word);
-    if (strcmp(t, "yes") != 0 && strcmp(t, "no") != 0) {
-        gw_file_bad(r, "has_term \"%s\" is not yes or no",
-                    gw_field_show(&f[A_HAS_TERM], show, sizeof(show)));
-        return false;
-    }
-    a->has_term = t[0] == 'y';
-    return true;
+    mnp_agreement_fields_t fields = {
+        .number = f[A_NUMBER],
+        .name = f[A_NAME],
+        .start = f[A_START],
+        .end = f[A_END],
+        .fee_fen = f[A_FEE],
+        .has_term = f[A_HAS_TERM],
+    };
+    char why[MNP_ROW_REASON_MAX];
+    if (mnp_agreement_row_check(&fields, out, why, sizeof(why)) == 0)
+        return true;
+    gw_file_bad(r, "%s", why);
+    return false;
 }
 
 /* One agreement is a number's agreement of one name over one period. */

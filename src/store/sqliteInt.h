@@ -26,7 +26,7 @@ enum {
     STMT_STATS_BASE = 152,   /* sqlite_stats.c */
     STMT_GATEWAY_BASE = 160, /* sqlite_gateway.c (+0..23), sqlite_gateway_queue.c (+24..47) */
     STMT_GW_REPORTS_BASE = 208, /* sqlite_gateway_reports.c */
-    STMT_COUNT = 212
+    STMT_COUNT = 216
 };
 
 struct store_conn {

@@ -4,9 +4,9 @@
  * tables' keys, so one tenant never reads or changes another's rows. Subscribers are upserted
  * one by one, reading the stored record first: only a real change moves updated_ms, and only a
  * changed status or identity moves the instant the donor's objections D01 and D02 are judged
- * against. Agreements are insert-only and keyed by their terms (gw_agreements_terms): an
- * agreement handed over again keeps the created_ms it had, so re-sending a billing export can
- * never make an old agreement look new, nor a new one look old (RULE §3.1).
+ * against. Agreements are insert-only (apart from being ended, once) and keyed by their terms
+ * (gw_agreements_terms): an agreement handed over again keeps the created_ms it had, so re-sending
+ * a billing export can never make an old agreement look new, nor a new one look old (RULE §3.1).
  */
 #include <string.h>
 
@@ -21,6 +21,8 @@ enum {
     SUB_EXISTS,
     AGR_INSERT,
     AGR_OF,
+    AGR_END,
+    AGR_GET,
     FREEZE_INSERT,
     FREEZE_GET,
     CODE_PUT,
@@ -48,9 +50,15 @@ enum {
     "INSERT INTO gw_agreements(op, number, name, start_ms, end_ms, fee_fen, has_term, "            \
     "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "                                         \
     "ON CONFLICT(op, number, name, start_ms, end_ms, fee_fen, has_term) DO NOTHING"
+/* The columns agreement_row reads; ended_ms is NULL while the agreement has not been ended. */
+#define AGR_COLS "id, name, start_ms, end_ms, fee_fen, has_term, created_ms, ended_ms"
 #define SQL_AGR_OF                                                                                 \
-    "SELECT id, name, start_ms, end_ms, fee_fen, has_term, created_ms FROM gw_agreements "         \
-    "WHERE op = ?1 AND number = ?2 ORDER BY created_ms, id"
+    "SELECT " AGR_COLS " FROM gw_agreements WHERE op = ?1 AND number = ?2 "                        \
+    "ORDER BY created_ms, id"
+/* Only an agreement not yet ended: the first end is the one that counts. */
+#define SQL_AGR_END                                                                                \
+    "UPDATE gw_agreements SET ended_ms = ?3 WHERE op = ?1 AND id = ?2 AND ended_ms IS NULL"
+#define SQL_AGR_GET "SELECT " AGR_COLS ", number FROM gw_agreements WHERE op = ?1 AND id = ?2"
 #define SQL_FREEZE_INSERT                                                                          \
     "INSERT INTO gw_freezes(op, number, first_ms) VALUES (?1, ?2, ?3) "                            \
     "ON CONFLICT(op, number) DO NOTHING"
@@ -401,10 +409,11 @@ int mnp_txn_gw_agreements_add(mnp_txn_t *txn, const char *op, const mnp_agreemen
     return 0;
 }
 
-/* Reads a row of SQL_AGR_OF into the mnp_agreement_t out. */
+/* Reads a row of AGR_COLS into the mnp_agreement_t out (a NULL ended_ms reads as 0). */
 static void agreement_row(sqlite3_stmt *st, void *out)
 {
     mnp_agreement_t *a = out;
+    memset(a, 0, sizeof(*a));
     a->id = sqlite3_column_int64(st, 0);
     sqlite_column_text(st, 1, a->name, sizeof(a->name));
     a->start_ms = sqlite3_column_int64(st, 2);
@@ -412,6 +421,20 @@ static void agreement_row(sqlite3_stmt *st, void *out)
     a->fee_fen = sqlite3_column_int64(st, 4);
     a->has_term = sqlite3_column_int(st, 5) != 0;
     a->created_ms = sqlite3_column_int64(st, 6);
+    a->ended_ms = sqlite3_column_int64(st, 7);
+}
+
+/* An agreement with the number it belongs to (SQL_AGR_GET). */
+typedef struct agreement_of {
+    mnp_agreement_t a;
+    uint64_t number;
+} agreement_of_t;
+
+static void agreement_of_row(sqlite3_stmt *st, void *out)
+{
+    agreement_of_t *r = out;
+    agreement_row(st, &r->a);
+    r->number = (uint64_t)sqlite3_column_int64(st, 8);
 }
 
 int mnp_txn_gw_agreements_of(mnp_txn_t *txn, const char *op, uint64_t number, mnp_agreement_t *out,
@@ -439,6 +462,52 @@ int mnp_txn_gw_agreements_of(mnp_txn_t *txn, const char *op, uint64_t number, mn
         return sqlite_fail(c, "reading agreements", err);
     *n = count;
     return 0;
+}
+
+int mnp_txn_gw_agreement_get(mnp_txn_t *txn, const char *op, int64_t id, mnp_agreement_t *out,
+                             uint64_t *number, mnp_error_t *err)
+{
+    agreement_of_t r;
+    int rc = gw_check_op(op, err);
+    if (rc == 0)
+        rc = gw_row(sqlite_conn(txn), AGR_GET, SQL_AGR_GET, GW_VALS(GW_TEXT(op), GW_INT(id)),
+                    agreement_of_row, &r, "reading an agreement", err);
+    if (rc == MNP_ENOENT)
+        return mnp_error_set(err, rc, "%s has no agreement %lld", op, (long long)id);
+    if (rc != 0)
+        return rc;
+    *out = r.a;
+    if (number != NULL)
+        *number = r.number;
+    return 0;
+}
+
+int mnp_txn_gw_agreement_end(mnp_txn_t *txn, const char *op, int64_t id, int64_t ended_ms,
+                             bool *already, mnp_error_t *err)
+{
+    store_conn_t *c = sqlite_conn(txn);
+    int rc = gw_write_start(txn, op, err);
+    if (rc != 0)
+        return rc;
+    /* 0 is how a reader is told "not ended", so it cannot be an instant of ending. */
+    if (ended_ms <= 0)
+        return mnp_error_set(err, MNP_EINVAL, "an agreement cannot end at %lld",
+                             (long long)ended_ms);
+    rc = gw_run(c, AGR_END, SQL_AGR_END, GW_VALS(GW_TEXT(op), GW_INT(id), GW_INT(ended_ms)),
+                "ending an agreement", err);
+    if (rc != 0)
+        return rc;
+    if (sqlite3_changes(c->db) > 0) {
+        *already = false;
+        return 0;
+    }
+    /* Nothing changed: either it was ended before (RULE E04: the first end stands, so a
+     * repeated request from the billing system cannot move it), or op has no such agreement. */
+    mnp_agreement_t a;
+    rc = mnp_txn_gw_agreement_get(txn, op, id, &a, NULL, err);
+    if (rc == 0)
+        *already = true;
+    return rc;
 }
 
 /* ---- the freeze and issued codes ---------------------------------------------------------- */

@@ -87,8 +87,9 @@ http GET "/v1/orders/$order" "$cmcc"
 check_match "not ACTIVE before every operator acknowledged" '"state":"BROADCASTING"' "$body"
 http POST /v1/events/ack "$cbn" "{\"seq\":$seq}"
 check "last operator acks: 200" 200 "$status"
+# The last acknowledgement wakes the timers at once: they may have taken the step already.
 http POST /v1/test/clock "" '{"advance_ms":0}'
-check_match "clock: one change" '"changed":1' "$body"
+check_match "clock: the last step, unless the timers took it" '"changed":[01]' "$body"
 http GET "/v1/orders/$order" "$cmcc"
 check_match "ACTIVE" '"state":"ACTIVE"' "$body"
 

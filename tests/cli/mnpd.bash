@@ -95,3 +95,21 @@ advance() {
     http POST /v1/test/clock "" "{\"advance_ms\":$1}"
     check "clock +$1: 200" 200 "$status"
 }
+
+# gateway_operator CODE [CLEARINGHOUSE]: prints the [operator "CODE"] section of a gateway tenant
+# for one of the four operators of mnpd_setup, after writing its key to $tmp/code.key (mode 0600,
+# lower-case file names); its store is $tmp/code.db. CLEARINGHOUSE defaults to local.
+gateway_operator() {
+    local code=$1 lower=${1,,} key name svc
+    case "$code" in
+    CMCC) key=$cmcc name=中国移动 svc=10086 ;;
+    CUCC) key=$cucc name=中国联通 svc=10010 ;;
+    CTCC) key=$ctcc name=中国电信 svc=10000 ;;
+    CBN) key=$cbn name=中国广电 svc=10099 ;;
+    *) echo "gateway_operator: unknown operator $code" >&2 && return 1 ;;
+    esac
+    (umask 077 && printf '%s\n' "$key" >"$tmp/$lower.key")
+    printf '[operator "%s"]\nname = %s\nservice_number = %s\nclearinghouse = %s\n' "$code" \
+        "$name" "$svc" "${2:-local}"
+    printf 'api_key_file = %s\nstore = sqlite:%s\n' "$tmp/$lower.key" "$tmp/$lower.db"
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# `make demo` and scripts/demo-walkthrough, as a user runs them: scripts/demo builds the demo's
+# stores (four operators, three local networks, generated subscribers), starts the whole system
+# and says where it is; the walkthrough ports a number from China Unicom to China Mobile through
+# the real API and lists three blockers in one reply, checking every step itself; Ctrl-C (SIGINT)
+# stops the demo cleanly. Here on a free loopback port and fewer subscribers. Run by ctest with
+# MNP_BIN_DIR and MNP_SOURCE_DIR.
+set -euo pipefail
+
+# shellcheck source=tests/cli/lib.bash
+source "$(dirname "$0")/lib.bash"
+scripts="${MNP_SOURCE_DIR:?}/scripts"
+export MNP_BUILD_DIR MNP_DEMO_DIR="$tmp/demo" MNP_DEMO_PORT=0 MNP_DEMO_SUBSCRIBERS=300
+MNP_BUILD_DIR=$(dirname "$MNP_BIN_DIR")
+
+mkfifo "$tmp/demo.out"
+# With job control the demo runs in its own process group and takes SIGINT as from a terminal
+# (a shell without it starts background jobs with SIGINT ignored).
+set -m
+"$scripts/demo" >"$tmp/demo.out" 2>&1 &
+demo_pid=$!
+set +m
+trap 'kill -INT $demo_pid 2>/dev/null || true; wait $demo_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+exec 4<"$tmp/demo.out"
+banner=""
+while IFS= read -r -t 120 -u 4 line; do
+    banner+="$line"$'\n'
+    [[ "$line" == *"scripts/demo-walkthrough"* ]] && break
+done
+cat <&4 >"$tmp/demo.log" &
+exec 4<&-
+check_match "the demo says it runs" 'mnp demo is running' "$banner"
+check_match "the demo says its cutover is immediate" 'cutover +immediate' "$banner"
+check_match "the demo names its four operators" 'CMCC.*CUCC.*CTCC.*CBN' "$banner"
+check_match "the demo prints its URL" 'API +http://127\.0\.0\.1:[0-9]+' "$banner"
+
+set +e
+walk=$("$scripts/demo-walkthrough" 2>&1)
+walk_status=$?
+set -e
+check "the walkthrough passes" 0 "$walk_status"
+check_match "every check of the walkthrough held" 'Every check held\.' "$walk"
+check_match "the port reached ACTIVE" '✓ the order is ACTIVE' "$walk"
+check_match "the lookup answers the new operator" '✓ ported, served by China Mobile' "$walk"
+check_match "three blockers in one reply" '✓ not eligible: a company' "$walk"
+[[ $walk_status -eq 0 ]] || printf '%s\n' "$walk"
+
+# The subscribers were generated with every blocker: the stores hold them.
+subs=$(wc -l <"$tmp/demo/data/CTCC-subscribers.csv")
+check "generated subscribers per operator (and the header)" 301 "$subs"
+check_match "some generated subscribers are company-registered" ',company,' \
+    "$(cat "$tmp/demo/data/"*-subscribers.csv)"
+check_match "some have term agreements" ',yes$' "$(cat "$tmp/demo/data/"*-agreements.csv)"
+
+kill -INT "$demo_pid"
+set +e
+wait "$demo_pid"
+demo_status=$?
+set -e
+check "Ctrl-C stops the demo cleanly" 0 "$demo_status"
+trap 'rm -rf "$tmp"' EXIT
+finish

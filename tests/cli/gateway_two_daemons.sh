@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# A port between two operators whose gateways run in separate processes, as they do in
+# production: one mnpd runs the clearinghouse and China Unicom's gateway, another runs only China
+# Mobile's gateway, which reaches the clearinghouse over HTTP by its URL. China Mobile's shop
+# submits the port at its own gateway; China Unicom's gateway accepts by itself; at cutover both
+# gateways acknowledge the NPDB change, the port is ACTIVE, each network gets its provisioning
+# event and the subscriber his welcome SMS; then he leaves China Mobile and the number returns.
+# Waits on the feed (long poll), never on a timer. Run by ctest with MNP_BIN_DIR and
+# MNP_SOURCE_DIR.
+set -euo pipefail
+
+# shellcheck source=tests/cli/lib.bash
+source "$(dirname "$0")/lib.bash"
+# shellcheck source=tests/cli/mnpd.bash
+source "$(dirname "$0")/mnpd.bash"
+# shellcheck source=tests/cli/rules.bash
+source "$(dirname "$0")/rules.bash"
+mnpd_setup
+{ echo "[gateway]"; gateway_operator CUCC; } >>"$tmp/ch.conf"
+zhang=$(idcard 43010219900101123)
+cat >"$tmp/subscribers.csv" <<CSV
+number,name,identity,registration,status,unpaid_fen,last_port,services,balance_fen
+13007301234,张三,$zhang,person,normal,0,,,0
+CSV
+run subscribers import --operator CUCC "$tmp/subscribers.csv" --db "$tmp/cucc.db"
+check "import China Unicom's subscribers" 0 "$status"
+test_clock_start=now
+mnpd_start
+ch_port=$port
+
+# China Mobile's gateway alone, in its own process, with its own listener.
+printf '[gateway]\nlisten = 127.0.0.1:0\n' >"$tmp/gw.conf"
+gateway_operator CMCC "http://127.0.0.1:$ch_port" >>"$tmp/gw.conf"
+mkfifo "$tmp/gw.fifo"
+"$mnpd" --config "$tmp/gw.conf" 2>"$tmp/gw.fifo" &
+gw_pid=$!
+trap 'kill -TERM $gw_pid $mnpd_pid 2>/dev/null || true; wait $gw_pid $mnpd_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+exec 5<"$tmp/gw.fifo"
+gw_port=""
+gw_start=""
+while IFS= read -r -t 30 -u 5 line; do
+    gw_start+="$line"$'\n'
+    if [[ -z "$gw_port" && "$line" =~ msg=\"listening\".*addr=127\.0\.0\.1:([0-9]+) ]]; then
+        gw_port=${BASH_REMATCH[1]}
+    fi
+    [[ "$line" =~ msg=\"ready\" ]] && break
+done
+cat <&5 >>"$tmp/gw.log" &
+exec 5<&-
+check_match "China Mobile's gateway listens on its own port" '^[0-9]+$' "$gw_port"
+check_match "and talks to the clearinghouse by URL" \
+    "msg=\"gateway tenant up\".*clearinghouse=http://127.0.0.1:$ch_port" "$gw_start"
+
+at() { port=$1; } # at PORT: where the next http() goes
+feed_seq=0
+# follow: one long poll of the clearinghouse's feed, as China Mobile.
+follow() {
+    at "$ch_port"
+    http GET "/v1/events?after=$feed_seq&wait=2" "$cmcc"
+    feed_seq=$(json_int next_after)
+}
+
+# 张三 asks China Unicom for a code by SMS.
+at "$ch_port"
+http POST /v1/sms/inbound "$cucc" "{\"from\":\"13007301234\",\"to\":\"10010\",\"text\":\"SQXZ#张三#$zhang\"}"
+code=$(grep -oE '[0-9]{6}' <<<"$(json_str reply)" | head -1)
+check_match "SQXZ at China Unicom gives a code" '^[0-9]{6}$' "$code"
+
+# China Mobile's shop submits the port at China Mobile's own gateway.
+at "$gw_port"
+http POST /v1/port-in "$cmcc" "{\"number\":\"13007301234\",\"name\":\"张三\",\"identity\":\"$zhang\",\"code\":\"$code\",\"channel\":\"store\"}"
+check "port-in at China Mobile's gateway: 201" 201 "$status"
+order=$(json_int order)
+http POST /v1/port-in "$cucc" "{\"number\":\"13007301234\",\"name\":\"张三\",\"identity\":\"$zhang\",\"code\":\"$code\",\"channel\":\"store\"}"
+check "China Unicom's key means nothing at China Mobile's gateway: 401" 401 "$status"
+
+for ((i = 0; i < 20; i++)); do # China Unicom's gateway answers from the feed
+    at "$ch_port"
+    http GET "/v1/orders/$order" "$cmcc"
+    [[ "$(json_str state)" == SCHEDULED ]] && break
+    follow
+done
+check "the donor's gateway accepted: SCHEDULED" SCHEDULED "$(json_str state)"
+at "$ch_port"
+advance 3600000
+http GET "/v1/orders/$order" "$cmcc"
+seq=$(json_int npdb_seq)
+for key in "$ctcc" "$cbn"; do # operators without a gateway here
+    http POST /v1/events/ack "$key" "{\"seq\":$seq}"
+done
+for ((i = 0; i < 20; i++)); do # both gateways acknowledge on their own
+    at "$ch_port"
+    advance 0
+    http GET "/v1/orders/$order" "$cmcc"
+    [[ "$(json_str state)" == ACTIVE ]] && break
+    follow
+done
+check "ACTIVE once both gateways acknowledged" ACTIVE "$(json_str state)"
+http GET "/v1/numbers/13007301234" "$ctcc"
+check_match "the lookup answers China Mobile" '"operator":"CMCC","ported":true' "$body"
+
+# Each side's network and the subscriber were told, each by its own gateway.
+for ((i = 0; i < 20; i++)); do
+    at "$gw_port"
+    http GET /v1/sms/outbound "$cmcc"
+    grep -q '携入' <<<"$body" && break
+    follow
+done
+check_match "China Mobile's welcome SMS" '"from":"10086".*"text":"【中国移动】欢迎！.*"to":"8613007301234"' "$body"
+at "$gw_port"
+http GET /v1/provisioning "$cmcc"
+check_match "China Mobile's network activates the number" '"kind":"activate","number":"8613007301234","order":'"$order" "$body"
+at "$ch_port"
+http GET /v1/provisioning "$cucc"
+check_match "China Unicom's network deactivates it" '"kind":"deactivate","number":"8613007301234","order":'"$order" "$body"
+
+# 张三 leaves China Mobile: its gateway returns the number; its network hands it back.
+at "$gw_port"
+http POST /v1/terminations "$cmcc" '{"number":"13007301234"}'
+check "termination at China Mobile's gateway: 200" 200 "$status"
+for ((i = 0; i < 20; i++)); do
+    at "$ch_port"
+    advance 0
+    at "$gw_port"
+    http GET /v1/provisioning "$cmcc"
+    grep -q '"kind":"return"' <<<"$body" && break
+    follow
+done
+check_match "China Mobile's network hands the number back" '"kind":"return","number":"8613007301234"' "$body"
+at "$ch_port"
+http GET "/v1/numbers/13007301234" "$ctcc"
+check_match "served by its range holder again" '"operator":"CUCC","ported":false' "$body"
+
+kill -TERM "$gw_pid"
+set +e
+wait "$gw_pid"
+gw_status=$?
+set -e
+check "China Mobile's gateway stops cleanly" 0 "$gw_status"
+mnpd_stop
+trap 'rm -rf "$tmp"' EXIT
+finish
