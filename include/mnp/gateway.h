@@ -40,6 +40,11 @@ typedef struct mnp_gw_config {
      * thread that calls mnp_gw_prov_deliver and mnp_gw_reports_send. May be NULL. */
     void (*on_work)(void *arg);
     void *on_work_arg;
+    /* The secret (at least 32 bytes, e.g. the operator's API key) from which the key that seals
+     * queued SMS carrying an authorization code is derived, so that a copy of the store never
+     * holds a code in clear; the same secret opens them after a restart. NULL: a random key
+     * for this gateway's life (tests). Copied into a derived key only. */
+    const char *seal_secret;
 } mnp_gw_config_t;
 
 int mnp_gw_new(const mnp_gw_config_t *cfg, mnp_gw_t **out, mnp_error_t *err) MNP_WUR;

@@ -287,7 +287,8 @@ static int start_tenant(mnpd_gateway_t *g, const mnpd_config_t *cfg, const struc
                             .prov_webhook = o->prov_webhook,
                             .prov_webhook_key = hook_key[0] != '\0' ? hook_key : NULL,
                             .on_work = courier_wake,
-                            .on_work_arg = t};
+                            .on_work_arg = t,
+                            .seal_secret = key};
     t->g = g;
     if (rc == 0 && (rc = mnp_gw_new(&gcfg, &t->gw, err)) != 0) {
         char why[sizeof(err->msg)];

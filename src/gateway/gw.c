@@ -27,11 +27,13 @@ int mnp_gw_new(const mnp_gw_config_t *cfg, mnp_gw_t **out, mnp_error_t *err)
     gw->clock = cfg->clock ? cfg->clock : mnp_clock_real();
     gw->on_work = cfg->on_work;
     gw->on_work_arg = cfg->on_work_arg;
+    gw_seal_init(gw, cfg->seal_secret);
     int rc = gw_hook_init(gw, cfg, err);
     if (rc == 0 && mnp_numplan_new(&gw->plan) != 0)
         rc = mnp_error_set(err, MNP_ENOMEM, "out of memory");
     if (rc != 0) {
         gw_hook_fini(gw);
+        mnp_memzero(gw->seal_key, sizeof(gw->seal_key));
         free(gw);
         return rc;
     }
@@ -45,6 +47,7 @@ void mnp_gw_free(mnp_gw_t *gw)
         return;
     mnp_numplan_free(gw->plan);
     gw_hook_fini(gw);
+    mnp_memzero(gw->seal_key, sizeof(gw->seal_key));
     free(gw);
 }
 

@@ -30,6 +30,7 @@ struct mnp_gw {
         pthread_mutex_t mu; /* one delivery round at a time: keeps the order, guards curl */
         void *curl;         /* CURL *, made at the first delivery, kept for connection reuse */
     } hook;
+    unsigned char seal_key[32]; /* seals queued SMS that carry a code (gw_seal.c); wiped */
 };
 
 /* Tells the process that gw queued work for its courier (gateway.h: on_work). */
@@ -59,6 +60,18 @@ void gw_hook_fini(mnp_gw_t *gw);
 int gw_sms_new(const mnp_gw_t *gw, uint64_t to, const char *text, mnp_gw_sms_t **out,
                mnp_error_t *err);
 void gw_sms_free(mnp_gw_sms_t *m);
+
+/* Derives gw->seal_key from secret (NULL: a random key). */
+void gw_seal_init(mnp_gw_t *gw, const char *secret);
+
+/* Replaces m->text by its sealed form ("mnp-sealed-v1:" and base64 of nonce and box), which is
+ * what the store keeps of an SMS that carries an authorization code. MNP_ELIMIT when the sealed
+ * form does not fit the record. */
+int gw_sms_seal(const mnp_gw_t *gw, mnp_gw_sms_t *m, mnp_error_t *err);
+
+/* The text of a stored SMS as it is sent: a sealed one opened, any other as it is. false when a
+ * sealed text does not open with this gateway's key (out then says so). */
+bool gw_sms_open(const mnp_gw_t *gw, const char *stored, char out[MNP_GW_TEXT_MAX]);
 
 /* Queues m for the SMS centre in a store transaction of its own; m->id is set. */
 int gw_sms_queue(mnp_gw_t *gw, mnp_gw_sms_t *m, mnp_error_t *err);

@@ -196,10 +196,18 @@ static int add_message(const mnp_gw_sms_t *m, void *arg)
     outbound_page_t *p = arg;
     char to[MNP_NUMBER_STR_SIZE];
     snprintf(to, sizeof(to), "%llu", (unsigned long long)m->to);
+    char *text = malloc(MNP_GW_TEXT_MAX);
+    if (text == NULL)
+        return MNP_ENOMEM;
+    if (!gw_sms_open(p->gw, m->text, text))
+        mnp_log(MNP_LOG_WARN, "a queued SMS does not open with this gateway's key",
+                MNP_KV(MNP_KV_STR("operator", p->gw->op), MNP_KV_I64("sms", m->id)));
     json_array_append_new(p->list,
                           json_pack("{s:I,s:s,s:s,s:s,s:i,s:I}", "id", (json_int_t)m->id, "to", to,
-                                    "from", m->from, "text", m->text, "segments", (int)m->segments,
+                                    "from", m->from, "text", text, "segments", (int)m->segments,
                                     "created_ms", (json_int_t)m->created_ms));
+    mnp_memzero(text, MNP_GW_TEXT_MAX); /* it may carry a code */
+    free(text);
     p->last = m->id;
     return 0;
 }

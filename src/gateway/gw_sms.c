@@ -95,9 +95,9 @@ static bool register_code(mnp_gw_t *gw, const mnp_number_t *num, const char *ide
  * the reports it owes the clearinghouse are durable together before the caller hears of it. */
 typedef struct answer_job {
     const mnp_gw_t *gw;
-    const facts_t *f;       /* NULL: a help text only */
-    mnp_elig_result_t r;    /* the verdict (late agreements point into f) */
-    bool freeze, query;     /* the number's first query; a CXXZ the regulator counts */
+    const facts_t *f;        /* NULL: a help text only */
+    mnp_elig_result_t r;     /* the verdict (late agreements point into f) */
+    bool freeze, query;      /* the number's first query; a CXXZ the regulator counts */
     int64_t code_expires_ms; /* SQXZ: the code registered, valid until then (0: none) */
     mnp_gw_sms_t *msg;
     size_t reports; /* out: reports queued for the clearinghouse */
@@ -157,8 +157,8 @@ static int answer_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 
 /* The verdict and its reply for a parsed command; j is filled with what to write. */
 static int answer_command(mnp_gw_t *gw, facts_t *f, const mnp_number_t *num,
-                          const mnp_sms_command_t *cmd, mnp_gw_sms_result_t *out,
-                          answer_job_t *j, mnp_buf_t *reply, mnp_error_t *err)
+                          const mnp_sms_command_t *cmd, mnp_gw_sms_result_t *out, answer_job_t *j,
+                          mnp_buf_t *reply, mnp_error_t *err)
 {
     f->op = gw->op;
     f->number = num->e164;
@@ -243,6 +243,8 @@ int mnp_gw_sms_inbound(mnp_gw_t *gw, const char *from, const char *to, const cha
         rc = mnp_error_set(err, MNP_ELIMIT, "the reply does not fit one outbound SMS record");
     if (rc == 0)
         rc = gw_sms_new(gw, num.e164, reply.data, &j.msg, err);
+    if (rc == 0 && out->code_issued) /* RULE §3.2: a code is never stored in clear */
+        rc = gw_sms_seal(gw, j.msg, err);
     if (rc == 0)
         rc = mnp_store_write(gw->store, answer_write, &j, err);
     if (rc == 0) {

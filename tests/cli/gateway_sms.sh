@@ -110,6 +110,10 @@ check_match "outbound: replies with their recipients" '"to":"8613007301234".*"fr
 last=$(json_int next_after)
 queued=$(grep -o '"id":' <<<"$body" | wc -l)
 check "outbound: one per SMS answered (11)" 11 "$queued"
+check_match "outbound: the SMS centre gets the code to send" "授权码为$code2" "$body"
+# ... but the gateway's store never held it in clear (the queued text is sealed).
+in_store=$(cat "$tmp/cucc.db"* | grep -a -c "授权码为$code2" || true)
+check "the code is not in the gateway's store files" 0 "$in_store"
 http POST /v1/sms/outbound/ack "$cucc" "{\"up_to\":$last}"
 check "ack: all of them" "{\"acknowledged\":11}" "$body"
 http GET "/v1/sms/outbound" "$cucc"
