@@ -36,6 +36,28 @@ static int send_cxxz(hl_conn_t *c, uint64_t i, void *arg)
     return hl_request(c, "POST", "/v1/sms/inbound", r->key, body, &answer);
 }
 
+/* How long after the load the gateway's report queue took to empty (its courier sends the
+ * queries to the clearinghouse in batches meanwhile), from /metrics; -1 after 30 s. */
+static int64_t reports_drained(unsigned port)
+{
+    hl_conn_t *c = malloc(sizeof(*c));
+    if (c == NULL)
+        return -1;
+    hl_conn_init(c, port);
+    int64_t t0 = durable_now_ns(), took = -1;
+    while (durable_now_ns() - t0 < 30 * 1000000000LL) {
+        const char *body;
+        if (hl_request(c, "GET", "/metrics", NULL, NULL, &body) == 200 &&
+            strstr(body, "mnp_gateway_reports_pending{operator=\"CUCC\"} 0\n") != NULL) {
+            took = (durable_now_ns() - t0) / 1000000;
+            break;
+        }
+    }
+    hl_conn_close(c);
+    free(c);
+    return took;
+}
+
 int main(int argc, char **argv)
 {
     durable_args_t args;
@@ -96,8 +118,14 @@ int main(int argc, char **argv)
                        .send = send_cxxz,
                        .arg = &r};
     double rate = hl_phase_run(&cxxz, args.clients, args.seconds);
+    int64_t drained_ms = reports_drained(d.port);
     int st = hl_daemon_stop(&d);
     printf("CXXZ replies: %.0f/s (target 5000/s), %.2fx the HTTP ceiling\n", rate, rate / ceiling);
+    if (drained_ms >= 0)
+        printf("every query reported to the clearinghouse %lld ms after the last reply\n",
+               (long long)drained_ms);
+    else
+        printf("queries still waiting to be reported to the clearinghouse after 30 s\n");
     durable_remove_db(ch);
     durable_remove_db(gw);
     char chkey[4300];

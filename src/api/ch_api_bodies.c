@@ -106,7 +106,10 @@ int ch_signals_decode(const char *body, size_t len, mnp_ch_signal_t *out, size_t
             memcpy(msg, p->err.msg, sizeof(msg));
             if (snprintf(p->field, sizeof(p->field), "signals[%zu].%.40s", i, field) < 0)
                 p->field[0] = '\0';
-            mnp_error_set(&p->err, rc, "signals[%zu]: %.200s", i, msg);
+            if (p->code != NULL && strcmp(p->code, "not_object") == 0)
+                mnp_error_set(&p->err, rc, "signals[%zu]: each report must be a JSON object", i);
+            else
+                mnp_error_set(&p->err, rc, "signals[%zu]: %.200s", i, msg);
             break;
         }
         out[i] = (mnp_ch_signal_t){.kind = s.kind, .number = s.number, .detail = s.detail};

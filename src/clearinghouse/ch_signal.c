@@ -45,13 +45,16 @@ static int signal_write_one(mnp_txn_t *txn, const signals_job_t *all, signal_job
         return 0;
     }
     mnp_buf_t d;
-    mnp_buf_init(&d, 1024);
+    /* Room for a detail of SIGNAL_DETAIL_MAX control characters, each escaped as \u00XX. */
+    mnp_buf_init(&d, 6 * SIGNAL_DETAIL_MAX + 64);
     mnp_buf_putc(&d, '{');
     if (j->detail != NULL && j->detail[0])
         ch_json_str(&d, "detail", j->detail);
     mnp_buf_putc(&d, '}');
     rc = mnp_buf_error(&d);
-    if (rc == 0)
+    if (rc != 0)
+        mnp_error_set(err, rc, "the report's audit record does not fit");
+    else
         rc = ch_audit(txn, all->now_ms, all->op, j->action, j->number, d.data, err);
     mnp_buf_fini(&d);
     if (rc == 0)
@@ -65,7 +68,7 @@ static int signals_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
     for (size_t i = 0; i < all->n; i++) {
         signal_job_t *j = &all->jobs[i];
         if (j->action == NULL)
-            continue; /* refused before the write */
+            continue;                       /* refused before the write */
         memset(j->out, 0, sizeof(*j->out)); /* this run's answer alone (store.h: runs again) */
         int rc = signal_write_one(txn, all, j, err);
         if (rc != 0)

@@ -235,7 +235,7 @@ static const char *const migrations[] = {
      * that a subscriber's answer never waits for the clearinghouse and no report is lost. */
     "ALTER TABLE gw_agreements ADD COLUMN ended_ms INTEGER;"
     "CREATE TABLE gw_reports ("
-    "  id INTEGER PRIMARY KEY,"
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT," /* an id is never used again */
     "  op TEXT NOT NULL CHECK (length(op) BETWEEN 1 AND 15),"
     "  kind TEXT NOT NULL CHECK (kind IN ('query', 'late_agreement')),"
     "  number INTEGER NOT NULL CHECK (number BETWEEN 1 AND 999999999999999),"
