@@ -131,6 +131,46 @@ at "$ch_port"
 http GET "/v1/numbers/13007301234" "$ctcc"
 check_match "served by its range holder again" '"operator":"CUCC","ported":false' "$body"
 
+# The clearinghouse goes away. China Mobile's gateway still answers its subscribers' CXXZ, and
+# keeps the reports it owes the regulator until the clearinghouse is back: none is lost.
+at "$gw_port"
+li=$(idcard 43010219850505432)
+http PUT /v1/subscribers "$cmcc" "{\"subscribers\":[{\"number\":\"13407301111\",\"name\":\"李四\",\"identity\":\"$li\",\"registration\":\"person\",\"status\":\"normal\",\"unpaid_fen\":0,\"balance_fen\":0}]}"
+check "the billing system adds a China Mobile subscriber" 200 "$status"
+mnpd_stop
+at "$gw_port"
+http POST /v1/sms/inbound "$cmcc" '{"from":"13407301111","to":"10086","text":"CXXZ#李四#'"$li"'"}'
+check_match "CXXZ answered while the clearinghouse is down" '"eligible":true' "$body"
+# The courier tries at once, fails, and says so in the log (once per outage).
+outage=$(timeout 30 tail -n +1 -f "$tmp/gw.log" | grep -m1 'cannot send reports to the clearinghouse' || true)
+check_match "the gateway logs that the clearinghouse cannot take its reports" 'operator=CMCC' "$outage"
+waiting=""
+for ((i = 0; i < 20; i++)); do
+    http GET /metrics ""
+    waiting=$(sed -nE 's/^mnp_gateway_reports_pending\{operator="CMCC"\} ([0-9]+)$/\1/p' <<<"$body")
+    [[ "$waiting" == 1 ]] && break
+    http GET "/v1/sms/outbound?after=1000000" "$cmcc" # the figures follow the log line at once
+done
+check "metrics: one report waits for the clearinghouse" 1 "$waiting"
+
+# The clearinghouse comes back on the same port; the courier delivers the report.
+sed -i "s/^listen = 127.0.0.1:0$/listen = 127.0.0.1:$ch_port/" "$tmp/ch.conf"
+mnpd_start
+check "the clearinghouse is back on its port" "$ch_port" "$port"
+for ((i = 0; i < 20; i++)); do
+    at "$gw_port"
+    http GET /metrics ""
+    waiting=$(sed -nE 's/^mnp_gateway_reports_pending\{operator="CMCC"\} ([0-9]+)$/\1/p' <<<"$body")
+    [[ "$waiting" == 0 ]] && break
+    at "$ch_port"
+    http GET "/v1/events?after=1000000&wait=1" "$cmcc" # a pause of at most 1 s
+done
+check "metrics: the report was delivered" 0 "$waiting"
+at "$ch_port"
+http GET "/v1/stats?to=4102444800000" "$miit"
+check_match "the regulator counts China Mobile's query" '"operator":"CMCC","queries":1' \
+    "$(tr -d '\n' <<<"$body" | sed -E 's/"(acceptances|cancellations|codes_issued|late_agreements|rejections|requests|requests_received|returns|reversals|silences|answer_ms|to_active_ms)":(\{[^}]*\}|[0-9]+|null),//g')"
+
 kill -TERM "$gw_pid"
 set +e
 wait "$gw_pid"
