@@ -109,6 +109,8 @@ int main(int argc, char **argv)
     if (hl_mnpd_start(bin, conf, logp, &d) != 0)
         return 1;
 
+    double fsyncs = fsync_probe_rate(args.dir, (double)args.seconds);
+    printf("disk: %.0f fsync/s from one writer in %s\n", fsyncs, args.dir);
     double ceiling = hl_http_ceiling(d.port, args.clients, args.seconds);
     hl_phase_t cxxz = {.name = "CXXZ replies (SMS in, reply queued)",
                        .verb = "durable",
@@ -120,7 +122,9 @@ int main(int argc, char **argv)
     double rate = hl_phase_run(&cxxz, args.clients, args.seconds);
     int64_t drained_ms = reports_drained(d.port);
     int st = hl_daemon_stop(&d);
-    printf("CXXZ replies: %.0f/s (target 5000/s), %.2fx the HTTP ceiling\n", rate, rate / ceiling);
+    printf("CXXZ replies: %.0f/s (target 5000/s), %.2fx the HTTP ceiling, %.1fx the disk's fsync "
+           "rate\n",
+           rate, rate / ceiling, rate / fsyncs);
     if (drained_ms >= 0)
         printf("every query reported to the clearinghouse %lld ms after the last reply\n",
                (long long)drained_ms);
