@@ -84,8 +84,9 @@ int mnp_store_schema_version(void);
 #define MNP_STORE_HASH_BYTES 32
 
 typedef enum mnp_role {
-    MNP_ROLE_OPERATOR = 1, /* acts on orders where it is recipient or donor */
-    MNP_ROLE_REGULATOR = 2 /* reads everything, changes nothing */
+    MNP_ROLE_OPERATOR = 1,  /* acts on orders where it is recipient or donor */
+    MNP_ROLE_REGULATOR = 2, /* reads everything, changes nothing */
+    MNP_ROLE_REPLICA = 3    /* a lookup replica: follows the NPDB's changes, changes nothing */
 } mnp_role_t;
 
 typedef struct mnp_operator_rec {
@@ -109,7 +110,7 @@ int mnp_txn_operator_each(mnp_txn_t *txn, int (*fn)(const mnp_operator_rec_t *op
 typedef struct mnp_credential_rec {
     int64_t id;
     mnp_role_t role;
-    char principal[MNP_STORE_CODE_MAX]; /* operator code, or regulator name */
+    char principal[MNP_STORE_CODE_MAX]; /* operator code, regulator or replica name */
     int64_t created_ms;
 } mnp_credential_rec_t;
 

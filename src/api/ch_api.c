@@ -45,7 +45,20 @@ bool ch_api_authenticate(mnp_http_request_t *req, mnp_ch_api_t *api, caller_t *c
     }
     c->role = f.rec.role;
     snprintf(c->principal, sizeof(c->principal), "%s", f.rec.principal);
-    return true;
+    snprintf(c->consumer, sizeof(c->consumer), "%s%s",
+             c->role == MNP_ROLE_REPLICA ? "replica:" : "",
+             c->role == MNP_ROLE_REGULATOR ? "" : f.rec.principal);
+    /* RULE §7: a lookup replica follows the NPDB (its changes, its snapshot, a number's answer)
+     * and nothing else. */
+    static const char *const replica_routes[] = {"events_get", "events_ack", "npdb_snapshot",
+                                                 "numbers_get"};
+    bool allowed = c->role != MNP_ROLE_REPLICA;
+    for (size_t i = 0; !allowed && i < sizeof(replica_routes) / sizeof(replica_routes[0]); i++)
+        allowed = strcmp(mnp_http_request_route(req), replica_routes[i]) == 0;
+    if (!allowed)
+        mnp_http_reply_problem(req, 403, "forbidden",
+                               "a lookup replica reads the change feed and the snapshot only");
+    return allowed;
 }
 
 /* Operators only: the regulator changes nothing (RULE §7). */
@@ -271,12 +284,17 @@ static void post_ack(mnp_http_request_t *req, void *ud)
     caller_t c;
     ch_ack_body_t b = {0};
     json_t *root;
-    if (!ch_api_authenticate(req, api, &c) || !need_operator(req, &c) ||
-        !decode(req, CH_BODY_ACK, &b, &root))
+    if (!ch_api_authenticate(req, api, &c))
+        return;
+    if (c.role == MNP_ROLE_REGULATOR) {
+        mnp_http_reply_problem(req, 403, "forbidden", "the regulator acknowledges nothing");
+        return;
+    }
+    if (!decode(req, CH_BODY_ACK, &b, &root))
         return;
     mnp_ch_outcome_t o;
     mnp_error_t err = {0};
-    int rc = mnp_ch_ack(api->ch, c.principal, (uint64_t)b.seq, &o, &err);
+    int rc = mnp_ch_ack(api->ch, c.consumer, (uint64_t)b.seq, &o, &err);
     ch_api_reply_outcome(req, &o, rc, &err);
     json_decref(root);
 }

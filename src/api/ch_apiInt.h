@@ -5,10 +5,15 @@
 #define MNP_CH_API_INT_H
 
 #include "mnp/ch_api.h"
+#include "mnp/store_feed.h"
 
 typedef struct caller {
     mnp_role_t role;
     char principal[MNP_STORE_CODE_MAX];
+    /* Who reads the feed and acknowledges it: the operator's code, "replica:NAME" for a lookup
+     * replica (so that a replica never stands for an operator of the same name), "" for the
+     * regulator (it reads everything and acknowledges nothing). */
+    char consumer[MNP_FEED_CONSUMER_MAX];
 } caller_t;
 
 /* ---- request bodies (ch_api_bodies.c) ---- */

@@ -27,7 +27,7 @@
 
 typedef struct sse {
     mnp_ch_api_t *api;
-    char reader[MNP_STORE_CODE_MAX]; /* "" for the regulator (everything) */
+    char reader[MNP_FEED_CONSUMER_MAX]; /* "" for the regulator (everything) */
     uint64_t after;
     unsigned limit;
     int64_t heartbeat_ms;
@@ -131,8 +131,7 @@ static void stream_events(mnp_http_request_t *req, mnp_ch_api_t *api, const call
         return;
     }
     s->api = api;
-    if (c->role != MNP_ROLE_REGULATOR)
-        snprintf(s->reader, sizeof(s->reader), "%s", c->principal);
+    snprintf(s->reader, sizeof(s->reader), "%s", c->consumer);
     s->after = after;
     s->limit = (unsigned)limit;
     s->heartbeat_ms = (int64_t)(heartbeat_s ? heartbeat_s : 1) * 1000;
@@ -165,8 +164,8 @@ void ch_api_events(mnp_http_request_t *req, void *ud)
     mnp_error_t err = {0};
     mnp_buf_init(&b, EVENTS_BODY_MAX);
     mnp_buf_puts(&b, "{\"events\":");
-    int rc = mnp_ch_events(api->ch, c.role == MNP_ROLE_REGULATOR ? NULL : c.principal, after,
-                           (unsigned)limit, (int64_t)wait_s * 1000, NULL, &b, &next, &err);
+    int rc = mnp_ch_events(api->ch, c.consumer[0] ? c.consumer : NULL, after, (unsigned)limit,
+                           (int64_t)wait_s * 1000, NULL, &b, &next, &err);
     mnp_buf_printf(&b, ",\"next_after\":%llu}", (unsigned long long)next);
     if (rc != 0 || mnp_buf_error(&b) != 0)
         mnp_http_reply_problem(req, 503, "unavailable", "%s", err.msg[0] ? err.msg : "feed");

@@ -35,6 +35,7 @@ int cli_npdb_lookup(int argc, char **argv);
 int cli_npdb_stats(int argc, char **argv);
 int cli_cmd_operator(int argc, char **argv);
 int cli_cmd_regulator(int argc, char **argv);
+int cli_cmd_replica(int argc, char **argv);
 int cli_cmd_numplan(int argc, char **argv);
 int cli_cmd_routing(int argc, char **argv);
 int cli_cmd_audit(int argc, char **argv);

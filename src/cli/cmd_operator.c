@@ -59,6 +59,23 @@ static const char regulator_help[] =
     "Example:\n"
     "  mnpctl regulator add MIIT --db ch.db\n";
 
+static const char replica_help[] =
+    "Usage: mnpctl replica add NAME [--db FILE] [--key-file FILE]\n"
+    "\n"
+    "Creates the credential of a lookup replica named NAME (2-15 upper-case letters or digits,\n"
+    "e.g. LOOKUP1) and prints its API key on standard output, once. A replica (mnpd's [lookup]\n"
+    "role) reads the NPDB snapshot and the change feed's NPDB changes, acknowledges what it\n"
+    "applied as a consumer of its own, and can do nothing else; its acknowledgements never hold\n"
+    "up a port.\n"
+    "\n"
+    "Options:\n"
+    "  -d, --db FILE        the clearinghouse database (default: $MNP_DB)\n"
+    "  -k, --key-file FILE  the server's hashing key (see 'mnpctl operator --help')\n"
+    "  -h, --help           show this help and exit\n"
+    "\n"
+    "Example:\n"
+    "  mnpctl replica add LOOKUP1 --db ch.db > lookup1.key\n";
+
 typedef struct admin_opts {
     const char *name;
     const char *db;
@@ -122,6 +139,7 @@ typedef struct cred_job {
 static int cred_audit(mnp_txn_t *txn, const cred_job_t *j, mnp_error_t *err)
 {
     const char *action = j->role == MNP_ROLE_REGULATOR ? "regulator.add"
+                         : j->role == MNP_ROLE_REPLICA ? "replica.add"
                          : j->replace                  ? "operator.rotate_key"
                                                        : "operator.add";
     const char *name = j->name != NULL ? j->name : j->principal;
@@ -254,26 +272,39 @@ int cli_cmd_operator(int argc, char **argv)
     return issue_key(&o, &job, add);
 }
 
-int cli_cmd_regulator(int argc, char **argv)
+/* mnpctl regulator|replica add NAME: a credential of a role that is not an operator. */
+static int named_credential(const char *group, const char *help, mnp_role_t role, int argc,
+                            char **argv)
 {
     admin_opts_t o = {0};
-    int start = cli_group_start("regulator", regulator_help, argc, argv);
+    char cmd[32];
+    snprintf(cmd, sizeof(cmd), "%s add", group);
+    int start = cli_group_start(group, help, argc, argv);
     if (start >= 0)
         return start;
     if (strcmp(argv[1], "add") != 0)
-        return cli_usage_error("regulator", "unknown regulator command '%s'", argv[1]);
-    int st = parse_opts("regulator add", regulator_help, argc - 1, argv + 1, &o);
+        return cli_usage_error(group, "unknown %s command '%s'", group, argv[1]);
+    int st = parse_opts(cmd, help, argc - 1, argv + 1, &o);
     if (st >= 0)
         return st;
     if (o.name != NULL)
-        return cli_usage_error("regulator add", "--name is only for 'operator add'");
+        return cli_usage_error(cmd, "--name is only for 'operator add'");
     if (argc - 1 - optind != 1)
-        return cli_usage_error("regulator add", "needs exactly one regulator NAME");
+        return cli_usage_error(cmd, "needs exactly one %s NAME", group);
     const char *name = argv[1 + optind];
     if (!cli_valid_code(name))
-        return cli_usage_error("regulator add",
-                               "'%s' is not a regulator name (2-15 upper-case letters or digits)",
-                               name);
-    cred_job_t job = {.role = MNP_ROLE_REGULATOR, .principal = name};
+        return cli_usage_error(cmd, "'%s' is not a %s name (2-15 upper-case letters or digits)",
+                               name, group);
+    cred_job_t job = {.role = role, .principal = name};
     return issue_key(&o, &job, true);
+}
+
+int cli_cmd_regulator(int argc, char **argv)
+{
+    return named_credential("regulator", regulator_help, MNP_ROLE_REGULATOR, argc, argv);
+}
+
+int cli_cmd_replica(int argc, char **argv)
+{
+    return named_credential("replica", replica_help, MNP_ROLE_REPLICA, argc, argv);
 }

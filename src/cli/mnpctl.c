@@ -21,6 +21,7 @@ static const char top_help[] =
     "  npdb         build, query and inspect ported-number index files (NPDB)\n"
     "  operator     add operators to the clearinghouse, rotate their API keys, list them\n"
     "  regulator    add regulator credentials (read everything, change nothing)\n"
+    "  replica      add lookup replica credentials (follow the NPDB's changes)\n"
     "  numplan      import the number plan (blocks) into the clearinghouse, show a number\n"
     "  routing      import and list routing numbers per operator and local network\n"
     "  audit        verify the audit log's hash chain, show its last records\n"
@@ -162,6 +163,8 @@ int main(int argc, char **argv)
         return cli_cmd_operator(argc - optind, argv + optind);
     if (strcmp(cmd, "regulator") == 0)
         return cli_cmd_regulator(argc - optind, argv + optind);
+    if (strcmp(cmd, "replica") == 0)
+        return cli_cmd_replica(argc - optind, argv + optind);
     if (strcmp(cmd, "numplan") == 0)
         return cli_cmd_numplan(argc - optind, argv + optind);
     if (strcmp(cmd, "routing") == 0)

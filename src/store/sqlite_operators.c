@@ -110,7 +110,7 @@ int mnp_txn_credential_add(mnp_txn_t *txn, mnp_role_t role, const char *principa
     int rc = sqlite_need_write(txn, err);
     if (rc != 0)
         return rc;
-    if (role != MNP_ROLE_OPERATOR && role != MNP_ROLE_REGULATOR)
+    if (role != MNP_ROLE_OPERATOR && role != MNP_ROLE_REGULATOR && role != MNP_ROLE_REPLICA)
         return mnp_error_set(err, MNP_EINVAL, "unknown credential role %d", (int)role);
     if (strlen(principal) == 0 || strlen(principal) >= MNP_STORE_CODE_MAX)
         return mnp_error_set(err, MNP_EINVAL, "principal must be 1 to %d characters",

@@ -243,6 +243,22 @@ static const char *const migrations[] = {
     "  created_ms INTEGER NOT NULL"
     ");"
     "CREATE INDEX gw_reports_op ON gw_reports(op, id);",
+
+    /* 7: a third role, lookup replicas (3), which follow the NPDB's changes. SQLite cannot
+     * change a CHECK, so the table is made anew with the same rows and ids. */
+    "CREATE TABLE credentials_new ("
+    "  id INTEGER PRIMARY KEY,"
+    "  role INTEGER NOT NULL CHECK (role IN (1, 2, 3)),"
+    "  principal TEXT NOT NULL CHECK (length(principal) BETWEEN 1 AND 15),"
+    "  key_hash BLOB NOT NULL UNIQUE CHECK (length(key_hash) = 32),"
+    "  created_ms INTEGER NOT NULL,"
+    "  revoked_ms INTEGER"
+    ");"
+    "INSERT INTO credentials_new SELECT id, role, principal, key_hash, created_ms, revoked_ms "
+    "  FROM credentials;"
+    "DROP TABLE credentials;"
+    "ALTER TABLE credentials_new RENAME TO credentials;"
+    "CREATE INDEX credentials_principal ON credentials(role, principal);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
