@@ -290,6 +290,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                srv->max_body_bytes);
         return queue_reply(req);
     }
+    /* A refusal queued at the headers (no route, shutting down, too large) may be followed by
+     * a call for the body's end: the answer stands, and there is no handler to run. */
+    if (req->sent_status != 0 || req->match.route == NULL)
+        return MHD_YES;
     req->match.route->fn(req, req->match.route->ud);
     return queue_reply(req);
 }
