@@ -9,6 +9,8 @@
 #define MNP_CH_CLIENT_H
 
 #include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "mnp/error.h"
 
@@ -31,6 +33,17 @@ void mnp_ch_client_free(mnp_ch_client_t *c);
  * off): the caller cannot know whether a write took effect and must treat it as unknown. */
 int mnp_ch_client_call(mnp_ch_client_t *c, const char *method, const char *path, const char *body,
                        int *status, json_t **answer, mnp_error_t *err) MNP_WUR;
+
+/* GETs path and writes the answer's body to the open file descriptor fd (from its current
+ * position), at most max_bytes, with its own timeout (timeout_ms; 0: 10 minutes), for large
+ * bodies such as the NPDB snapshot. Returns 0 when an answer came, whatever its status: *status
+ * is the HTTP status, and when header is not NULL, the value of that answer header (for example
+ * "X-MNP-Seq") is copied to header_value (header_size bytes, "" when absent). Only a 200 answer's
+ * body is written. MNP_EIO with err saying why when no whole answer came (the file may then hold
+ * part of it); MNP_ELIMIT past max_bytes. */
+int mnp_ch_client_download(mnp_ch_client_t *c, const char *path, int fd, uint64_t max_bytes,
+                           unsigned timeout_ms, const char *header, char *header_value,
+                           size_t header_size, int *status, mnp_error_t *err) MNP_WUR;
 
 /* Makes every call in progress end at once (within about a second: libcurl looks between
  * reads) and every later call fail with MNP_EIO: for stopping a daemon whose feed follower waits

@@ -6,12 +6,15 @@
 #include "mnp/ch_client.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "mnp/alloc.h"
 #include "mnp/buf.h"
@@ -171,6 +174,111 @@ int mnp_ch_client_call(mnp_ch_client_t *c, const char *method, const char *path,
     }
     mnp_buf_fini(&b);
     return rc;
+}
+
+/* Where a download goes, and the header it looks for. */
+typedef struct download {
+    int fd;
+    uint64_t written, max;
+    bool too_big, write_failed;
+    long status; /* of the last response head seen (redirects aside: none are followed) */
+    const char *header;
+    char *value;
+    size_t value_size;
+} download_t;
+
+static size_t on_file_data(char *p, size_t size, size_t n, void *arg)
+{
+    download_t *d = arg;
+    size_t len = size * n;
+    if (d->written + len > d->max) {
+        d->too_big = true;
+        return 0;
+    }
+    for (size_t done = 0; done < len;) {
+        ssize_t w = write(d->fd, p + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            d->write_failed = true;
+            return 0;
+        }
+        done += (size_t)w;
+    }
+    d->written += len;
+    return len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+    download_t *d = arg;
+    size_t len = size * n, name = d->header ? strlen(d->header) : 0;
+    if (name > 0 && len > name + 1 && strncasecmp(p, d->header, name) == 0 && p[name] == ':') {
+        const char *v = p + name + 1;
+        size_t vlen = len - name - 1;
+        while (vlen > 0 && (*v == ' ' || *v == '\t'))
+            v++, vlen--;
+        while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+            vlen--;
+        snprintf(d->value, d->value_size, "%.*s", (int)vlen, v);
+    }
+    return len;
+}
+
+int mnp_ch_client_download(mnp_ch_client_t *c, const char *path, int fd, uint64_t max_bytes,
+                           unsigned timeout_ms, const char *header, char *header_value,
+                           size_t header_size, int *status, mnp_error_t *err)
+{
+    *status = 0;
+    if (header_value != NULL && header_size > 0)
+        header_value[0] = '\0';
+    if (atomic_load(&c->aborted))
+        return mnp_error_set(err, MNP_EIO, "clearinghouse client stopped");
+    CURL *h = take(c);
+    if (h == NULL)
+        return mnp_error_set(err, MNP_ENOMEM, "libcurl: cannot make a handle");
+    char url[2048];
+    if ((size_t)snprintf(url, sizeof(url), "%s%s", c->base_url, path) >= sizeof(url)) {
+        give_back(c, h);
+        return mnp_error_set(err, MNP_EINVAL, "clearinghouse path too long");
+    }
+    download_t d = {.fd = fd,
+                    .max = max_bytes,
+                    .header = header_value != NULL ? header : NULL,
+                    .value = header_value,
+                    .value_size = header_size};
+    struct curl_slist *headers = curl_slist_append(NULL, c->auth_header);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms ? (long)timeout_ms : 600000L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    /* Only a 200 answer's body is the file: an error's problem body goes nowhere. */
+    curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_file_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &d);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &d);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &c->aborted);
+    CURLcode cc = curl_easy_perform(h);
+    long code = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    curl_slist_free_all(headers);
+    give_back(c, h);
+    *status = (int)code;
+    if (d.too_big)
+        return mnp_error_set(err, MNP_ELIMIT, "clearinghouse GET %s: over %llu bytes", path,
+                             (unsigned long long)max_bytes);
+    if (d.write_failed)
+        return mnp_error_set(err, MNP_EIO, "clearinghouse GET %s: cannot write: %s", path,
+                             strerror(errno));
+    if (cc == CURLE_HTTP_RETURNED_ERROR)
+        return 0; /* an answer, not a 200: the status says which */
+    if (cc != CURLE_OK)
+        return mnp_error_set(err, MNP_EIO, "clearinghouse GET %s: %s", path,
+                             curl_easy_strerror(cc));
+    return 0;
 }
 
 const char *mnp_ch_problem_code(const json_t *answer)

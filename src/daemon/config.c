@@ -9,7 +9,8 @@
 #include "mnp/order.h"
 #include "mnpd.h"
 
-static const char *const sections[] = {"mnpd", "clearinghouse", "gateway", "operator", NULL};
+static const char *const sections[] = {"mnpd",     "clearinghouse", "gateway",
+                                       "operator", "lookup",        NULL};
 static const char *const mnpd_keys[] = {"log_level", "log_file", "drain_timeout", NULL};
 static const char *const clearinghouse_keys[] = {"listen",       "store",        "key_file",
                                                  "max_body",     "http_threads", "donor_window",
@@ -269,9 +270,12 @@ int mnpd_config_read(const mnp_ini_t *ini, mnpd_config_t *cfg, mnp_error_t *err)
         rc = read_clearinghouse(ini, cfg, err);
     if (rc == 0)
         rc = read_gateway(ini, cfg, err);
-    if (rc == 0 && !cfg->clearinghouse && !cfg->gateway)
+    if (rc == 0)
+        rc = mnpd_config_read_lookup(ini, cfg, err);
+    if (rc == 0 && !cfg->clearinghouse && !cfg->gateway && !cfg->lookup)
         rc = mnp_error_set(err, MNP_EFORMAT,
-                           "%s: no role is enabled: add a [clearinghouse] or a [gateway] section",
+                           "%s: no role is enabled: add a [clearinghouse], [gateway] or [lookup] "
+                           "section",
                            mnp_ini_name(ini));
     return rc;
 }

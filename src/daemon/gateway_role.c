@@ -51,28 +51,6 @@ int mnpd_gateway_routes(mnpd_gateway_t *g, mnp_http_router_t *router, mnp_error_
     return 0;
 }
 
-/* The operator's clearinghouse key: the first line of path, checked. */
-static int read_key(const char *path, char key[MNP_APIKEY_STR_SIZE], mnp_error_t *err)
-{
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return mnp_error_set(err, MNP_EIO, "api_key_file %s: %s", path, strerror(errno));
-    char line[256] = "";
-    bool got = fgets(line, sizeof(line), f) != NULL;
-    fclose(f);
-    line[strcspn(line, "\r\n")] = '\0';
-    int rc = 0;
-    if (!got || mnp_apikey_check(line) != 0)
-        rc = mnp_error_set(err, MNP_EFORMAT,
-                           "api_key_file %s: the first line is not an mnp API key (the one "
-                           "'mnpctl operator add' printed)",
-                           path);
-    else
-        snprintf(key, MNP_APIKEY_STR_SIZE, "%s", line);
-    mnp_memzero(line, sizeof(line));
-    return rc;
-}
-
 /* The webhook key: the first line of o's key file (messages name the line of cfg that names it),
  * a file only its owner can read; at least 32 bytes. */
 static int read_webhook_key(const mnpd_config_t *cfg, const struct mnpd_operator *o, char *key,
@@ -268,7 +246,7 @@ static int start_tenant(mnpd_gateway_t *g, const mnpd_config_t *cfg, const struc
     pthread_condattr_destroy(&ca);
     t->clock = clock;
     char key[MNP_APIKEY_STR_SIZE], hook_key[WEBHOOK_KEY_MAX] = "";
-    int rc = read_key(o->api_key_file, key, err);
+    int rc = mnpd_read_api_key(o->api_key_file, key, err);
     if (rc == 0 && o->prov_webhook_key_file != NULL)
         rc = read_webhook_key(cfg, o, hook_key, sizeof(hook_key), err);
     mnp_store_config_t scfg = {.url = o->store, .create = true};

@@ -74,13 +74,16 @@ typedef struct mnpd {
     mnpd_gateway_t gw;
     mnp_http_router_t *gw_router; /* the gateway's own listener, when it has one */
     mnp_http_server_t *gw_http;
+    mnpd_lookup_t lk;
+    mnp_http_router_t *lk_router; /* the lookup replica's own listener, when it has one */
+    mnp_http_server_t *lk_http;
     atomic_bool ready; /* /readyz: the roles are up and not draining */
 } mnpd_t;
 
 static void readyz(mnp_http_request_t *req, void *ud)
 {
     mnpd_t *d = ud;
-    if (atomic_load(&d->ready))
+    if (atomic_load(&d->ready) && (!d->cfg.lookup || mnpd_lookup_ready(&d->lk)))
         mnp_http_reply_text(req, 200, "ready\n");
     else
         mnp_http_reply_problem(req, 503, "not_ready", "mnpd is starting or stopping");
@@ -161,7 +164,6 @@ static int new_router(mnpd_t *d, mnp_http_router_t **out, mnp_error_t *err)
     return 0;
 }
 
-/* The clearinghouse's store, workflow and routes on d->router; it listens later. */
 /* The workflow's word that a timer may be due now (clearinghouse.h: on_due). */
 static void kick_timers(void *arg)
 {
@@ -172,6 +174,7 @@ static void kick_timers(void *arg)
     pthread_mutex_unlock(&d->timer_mu);
 }
 
+/* The clearinghouse's store, workflow and routes on d->router; it listens later. */
 static int start_clearinghouse(mnpd_t *d, mnp_error_t *err)
 {
     pthread_mutex_init(&d->timer_mu, NULL);
@@ -234,9 +237,12 @@ static int listen_on(mnpd_t *d, const char *role, mnp_http_router_t *router,
         snprintf(url, url_size, v6 ? "http://[%s]:%u" : "http://%s:%u",
                  any ? (v6 ? "::1" : "127.0.0.1") : addr->host, port);
     }
-    mnp_log(MNP_LOG_INFO, "listening",
-            MNP_KV(MNP_KV_STR("role", role), MNP_KV_STR("addr", where),
-                   MNP_KV_STR("store", strcmp(role, "gateway") ? d->cfg.store : "per operator")));
+    const char *store = strcmp(role, "gateway") == 0  ? "per operator"
+                        : strcmp(role, "lookup") == 0 ? d->cfg.lookup_state_dir
+                                                      : d->cfg.store;
+    mnp_log(
+        MNP_LOG_INFO, "listening",
+        MNP_KV(MNP_KV_STR("role", role), MNP_KV_STR("addr", where), MNP_KV_STR("store", store)));
     return 0;
 }
 
@@ -253,16 +259,29 @@ static int start_roles(mnpd_t *d, mnp_error_t *err)
         if (rc == 0)
             rc = mnpd_gateway_routes(&d->gw, d->gw_router ? d->gw_router : d->router, err);
     }
-    if (rc == 0 && d->cfg.clearinghouse)
-        rc = listen_on(d,
-                       d->cfg.gateway && !d->gw_router ? "clearinghouse+gateway" : "clearinghouse",
-                       d->router, &d->cfg.listen, &d->http, ch_url, sizeof(ch_url), err);
+    if (rc == 0 && d->cfg.lookup) {
+        if (d->cfg.lookup_listen_set)
+            rc = new_router(d, &d->lk_router, err);
+        if (rc == 0)
+            rc = mnpd_lookup_routes(&d->lk, &d->cfg, d->lk_router ? d->lk_router : d->router, err);
+    }
+    if (rc == 0 && d->cfg.clearinghouse) {
+        char role[64];
+        snprintf(role, sizeof(role), "clearinghouse%s%s",
+                 d->cfg.gateway && !d->gw_router ? "+gateway" : "",
+                 d->cfg.lookup && !d->lk_router ? "+lookup" : "");
+        rc = listen_on(d, role, d->router, &d->cfg.listen, &d->http, ch_url, sizeof(ch_url), err);
+    }
     if (rc == 0 && d->gw_router != NULL)
         rc = listen_on(d, "gateway", d->gw_router, &d->cfg.gateway_listen, &d->gw_http, NULL, 0,
                        err);
     if (rc == 0 && d->cfg.gateway)
         rc = mnpd_gateway_start(&d->gw, &d->cfg, ch_url,
                                 d->test_clock ? d->test_clock : mnp_clock_real(), err);
+    if (rc == 0 && d->lk_router != NULL)
+        rc = listen_on(d, "lookup", d->lk_router, &d->cfg.lookup_listen, &d->lk_http, NULL, 0, err);
+    if (rc == 0 && d->cfg.lookup)
+        rc = mnpd_lookup_start(&d->lk, &d->cfg, ch_url, err);
     if (rc == 0 && d->cfg.clearinghouse) {
         if (pthread_create(&d->timer, NULL, timer_main, d) != 0)
             return mnp_error_set(err, MNP_ENOMEM, "cannot start the timer thread");
@@ -286,8 +305,12 @@ static void stop_all(mnpd_t *d)
 {
     atomic_store(&d->ready, false);
     mnpd_gateway_halt(&d->gw); /* its long polls would hold up the drain */
+    if (d->cfg.lookup)
+        mnpd_lookup_halt(&d->lk);
+    stop_server(d, d->lk_http);
     stop_server(d, d->gw_http);
     stop_server(d, d->http);
+    mnp_http_router_free(d->lk_router);
     mnp_http_router_free(d->gw_router);
     mnp_http_router_free(d->router);
     if (d->timer_running) {
@@ -298,6 +321,8 @@ static void stop_all(mnpd_t *d)
         pthread_join(d->timer, NULL);
     }
     mnpd_gateway_stop(&d->gw);
+    if (d->cfg.lookup)
+        mnpd_lookup_stop(&d->lk);
     mnp_ch_free(d->ch);
     mnp_store_close(d->store);
     mnp_clock_free(d->test_clock);

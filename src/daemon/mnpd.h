@@ -6,6 +6,7 @@
 #define MNPD_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -16,7 +17,10 @@
 #include "mnp/http.h"
 #include "mnp/ini.h"
 #include "mnp/log.h"
+#include "mnp/lookup_api.h"
 #include "mnp/metrics.h"
+#include "mnp/replica.h"
+#include "mnp/secret.h"
 #include "mnp/store.h"
 
 #define MNPD_OPERATORS_MAX 16 /* tenants of one gateway */
@@ -54,8 +58,27 @@ typedef struct mnpd_config {
         const char *prov_webhook_key_file; /* first line signs the webhook's bodies; or NULL */
         size_t prov_webhook_key_line;      /* its line in the file, for messages */
     } operators[MNPD_OPERATORS_MAX];
+
+    /* [lookup]: a lookup replica of the clearinghouse's NPDB. */
+    bool lookup;
+    bool lookup_listen_set; /* its own HTTP listener; else it shares the clearinghouse's */
+    mnp_ini_addr_t lookup_listen;
+    const char *lookup_clearinghouse; /* URL, or "local" */
+    const char *lookup_key_file;      /* the replica's key (mnpctl replica add) */
+    const char *lookup_state_dir;     /* its snapshot and journal */
+    const char *lookup_blocks;        /* block file (local networks), or NULL */
+    const char *lookup_routing;       /* routing numbers file, or NULL */
+    uint64_t lookup_changes_max;      /* a new snapshot past this many changes held */
+
     const char *file; /* the configuration's name, for messages about what it points to */
 } mnpd_config_t;
+
+/* An API key for the clearinghouse (an operator's or a replica's): the first line of path,
+ * checked to be one mnpctl printed (keyfile.c). The caller wipes key after use. */
+int mnpd_read_api_key(const char *path, char key[MNP_APIKEY_STR_SIZE], mnp_error_t *err) MNP_WUR;
+
+/* Reads [lookup] (config_lookup.c) into cfg, after [clearinghouse]. */
+int mnpd_config_read_lookup(const mnp_ini_t *ini, mnpd_config_t *cfg, mnp_error_t *err) MNP_WUR;
 
 /* The gateway role (gateway_role.c): its API and its tenants. */
 typedef struct mnpd_gateway {
@@ -129,5 +152,41 @@ void mnpd_metrics_update(mnpd_metrics_t *m, mnp_store_t *store);
 /* Reads and checks the whole configuration (unknown sections and keys are errors, so a typo
  * cannot silently leave a default in place). Strings point into ini, which must outlive cfg. */
 int mnpd_config_read(const mnp_ini_t *ini, mnpd_config_t *cfg, mnp_error_t *err) MNP_WUR;
+
+/* The lookup role (lookup_role.c): the replica's table, its link to the clearinghouse, its
+ * answers. */
+typedef struct mnpd_lookup {
+    mnp_lookup_t *table;
+    mnp_numplan_t *plan; /* with the block file: local networks */
+    mnp_routing_table_t routing;
+    mnp_lookup_api_t api;
+    mnp_ch_client_t *client;
+    mnp_replica_t *replica;
+    pthread_t follower;
+    bool following;
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* signalled when stopping */
+    bool stopping;
+    atomic_bool ready; /* a snapshot is loaded */
+    mnp_metric_t *m_seq, *m_lag, *m_changes, *m_snapshots, *m_held;
+} mnpd_lookup_t;
+
+/* Makes the table and adds the lookup routes to router (before any server uses it). */
+int mnpd_lookup_routes(mnpd_lookup_t *l, const mnpd_config_t *cfg, mnp_http_router_t *router,
+                       mnp_error_t *err) MNP_WUR;
+
+/* Loads the replica's local state and starts following the clearinghouse (local_url for
+ * clearinghouse = local). */
+int mnpd_lookup_start(mnpd_lookup_t *l, const mnpd_config_t *cfg, const char *local_url,
+                      mnp_error_t *err) MNP_WUR;
+
+/* Whether it has a snapshot to answer from (/readyz). */
+bool mnpd_lookup_ready(mnpd_lookup_t *l);
+
+/* Stops the follower (its long poll ends at once); the routes still answer. */
+void mnpd_lookup_halt(mnpd_lookup_t *l);
+
+/* Frees everything; after every server using the routes has stopped. */
+void mnpd_lookup_stop(mnpd_lookup_t *l);
 
 #endif
