@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -238,6 +239,8 @@ static void test_readers_never_see_half_a_batch(void **state)
     pthread_t th[2];
     for (int i = 0; i < 2; i++)
         assert_int_equal(pthread_create(&th[i], NULL, reader_main, &x), 0);
+    while (atomic_load(&x.reads) < 2) /* both readers run before the writer starts */
+        sched_yield();
     static const char *const ops[] = {"CMCC", "CTCC", "CBN", "CUCC"};
     for (uint64_t s = 1; s <= 2000; s++) {
         mnp_lookup_change_t c[] = {{.seq = 2 * s - 1, .e164 = CUCC_1, .op = ops[s % 4]},

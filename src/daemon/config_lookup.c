@@ -6,9 +6,31 @@
 
 #include "mnpd.h"
 
-static const char *const lookup_keys[] = {
-    "listen", "clearinghouse", "api_key_file",           "state_dir",
-    "blocks", "routing",       "snapshot_after_changes", NULL};
+static const char *const lookup_keys[] = {"listen",
+                                          "clearinghouse",
+                                          "api_key_file",
+                                          "state_dir",
+                                          "blocks",
+                                          "routing",
+                                          "snapshot_after_changes",
+                                          "pdb_listen",
+                                          "enum_listen",
+                                          "workers",
+                                          "carriers",
+                                          "enum_suffix",
+                                          NULL};
+
+/* An optional UDP address key: *set tells whether it was given. */
+static int udp_addr(const mnp_ini_t *ini, const mnp_ini_section_t *s, const char *key, bool *set,
+                    mnp_ini_addr_t *out, mnp_error_t *err)
+{
+    *set = mnp_ini_get(s, key) != NULL;
+    int rc = *set ? mnp_ini_get_addr(s, key, NULL, out, err) : 0;
+    if (rc == 0 && *set && out->kind != MNP_INI_ADDR_IPV4)
+        rc = mnp_error_set(err, MNP_EFORMAT, "%s: [lookup] %s: give an IPv4 address and port",
+                           mnp_ini_name(ini), key);
+    return rc;
+}
 
 /* The required string key of [lookup], or an error that says what it is for. */
 static int required(const mnp_ini_t *ini, const mnp_ini_section_t *s, const char *key,
@@ -69,5 +91,16 @@ int mnpd_config_read_lookup(const mnp_ini_t *ini, mnpd_config_t *cfg, mnp_error_
     if (rc == 0)
         rc = mnp_ini_get_u64(s, "snapshot_after_changes", 262144, 1, UINT64_C(100000000),
                              &cfg->lookup_changes_max, err);
+    if (rc == 0)
+        rc = udp_addr(ini, s, "pdb_listen", &cfg->lookup_pdb_set, &cfg->lookup_pdb, err);
+    if (rc == 0)
+        rc = udp_addr(ini, s, "enum_listen", &cfg->lookup_enum_set, &cfg->lookup_enum, err);
+    if (rc == 0)
+        rc = mnp_ini_get_u64(s, "workers", 1, 1, 64, &cfg->lookup_workers, err);
+    if (rc == 0)
+        rc = mnp_ini_get_str(s, "carriers", "CMCC:1,CUCC:2,CTCC:3,CBN:4", 1, 1024,
+                             &cfg->lookup_carriers, err);
+    if (rc == 0)
+        rc = mnp_ini_get_str(s, "enum_suffix", "e164.arpa.", 1, 253, &cfg->lookup_enum_suffix, err);
     return rc;
 }

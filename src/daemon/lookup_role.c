@@ -50,6 +50,12 @@ int mnpd_lookup_routes(mnpd_lookup_t *l, const mnpd_config_t *cfg, mnp_http_rout
                                "Snapshots the replica loaded from the clearinghouse since it "
                                "started.",
                                NULL, 0, &l->m_snapshots);
+    static const char *const udp_labels[] = {"server", "packets"};
+    if (rc == 0)
+        rc = mnp_metrics_gauge(NULL, "mnp_lookup_udp_packets",
+                               "Datagrams of the pdb and ENUM servers: received, answered, "
+                               "dropped (malformed), send_errors.",
+                               udp_labels, 2, &l->m_udp);
     if (rc == 0)
         rc = mnp_metrics_gauge(NULL, "mnp_lookup_held_changes",
                                "Changes held beside the snapshot (a new snapshot past "
@@ -69,6 +75,24 @@ static void publish_figures(mnpd_lookup_t *l)
     mnp_metrics_set(l->m_changes, NULL, (double)f.changes);
     mnp_metrics_set(l->m_snapshots, NULL, (double)f.snapshots);
     mnp_metrics_set(l->m_held, NULL, (double)f.held_changes);
+    if (l->servers == NULL)
+        return;
+    mnp_udp_stats_t st[2];
+    mnp_lookup_servers_stats(l->servers, &st[0], &st[1]);
+    static const char *const names[] = {"pdb", "enum"};
+    for (int i = 0; i < 2; i++) {
+        const struct {
+            const char *kind;
+            uint64_t v;
+        } rows[] = {{"received", st[i].received},
+                    {"answered", st[i].answered},
+                    {"dropped", st[i].dropped},
+                    {"send_errors", st[i].send_errors}};
+        for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+            const char *labels[] = {names[i], rows[k].kind};
+            mnp_metrics_set(l->m_udp, labels, (double)rows[k].v);
+        }
+    }
 }
 
 /* Waits up to ms or until the role stops; returns whether it stops. */
@@ -153,6 +177,39 @@ int mnpd_lookup_start(mnpd_lookup_t *l, const mnpd_config_t *cfg, const char *lo
         rc = mnp_replica_open(&rcfg, &l->replica, err);
     if (rc != 0)
         return rc;
+    if (cfg->lookup_pdb_set || cfg->lookup_enum_set) {
+        mnp_lookup_servers_config_t scfg = {
+            .table = l->table,
+            .plan = l->plan,
+            .routing = &l->routing,
+            .workers = (unsigned)cfg->lookup_workers,
+            .pdb_address = cfg->lookup_pdb_set ? cfg->lookup_pdb.host : NULL,
+            .pdb_port = cfg->lookup_pdb.port,
+            .enum_address = cfg->lookup_enum_set ? cfg->lookup_enum.host : NULL,
+            .enum_port = cfg->lookup_enum.port,
+            .enum_suffix = cfg->lookup_enum_suffix};
+        rc = mnp_lookup_carriers_parse(cfg->lookup_carriers, &scfg.carriers, err);
+        if (rc == 0)
+            rc = mnp_lookup_servers_start(&scfg, &l->servers, err);
+        if (rc != 0)
+            return rc;
+        char where[MNP_INI_HOST_MAX + 16];
+        if (cfg->lookup_pdb_set) {
+            snprintf(where, sizeof(where), "%s:%u", cfg->lookup_pdb.host,
+                     mnp_lookup_servers_pdb_port(l->servers));
+            mnp_log(MNP_LOG_INFO, "listening",
+                    MNP_KV(MNP_KV_STR("role", "pdb"), MNP_KV_STR("addr", where),
+                           MNP_KV_STR("proto", "udp"), MNP_KV_U64("workers", cfg->lookup_workers)));
+        }
+        if (cfg->lookup_enum_set) {
+            snprintf(where, sizeof(where), "%s:%u", cfg->lookup_enum.host,
+                     mnp_lookup_servers_enum_port(l->servers));
+            mnp_log(MNP_LOG_INFO, "listening",
+                    MNP_KV(MNP_KV_STR("role", "enum"), MNP_KV_STR("addr", where),
+                           MNP_KV_STR("proto", "udp+tcp"),
+                           MNP_KV_STR("zone", cfg->lookup_enum_suffix)));
+        }
+    }
     mnp_replica_figures_t f;
     mnp_replica_figures(l->replica, &f);
     if (mnp_replica_has_snapshot(l->replica)) {
@@ -191,6 +248,8 @@ void mnpd_lookup_halt(mnpd_lookup_t *l)
 void mnpd_lookup_stop(mnpd_lookup_t *l)
 {
     mnpd_lookup_halt(l);
+    mnp_lookup_servers_free(l->servers); /* its workers hold reader slots of the table */
+    l->servers = NULL;
     mnp_replica_free(l->replica);
     mnp_ch_client_free(l->client);
     mnp_lookup_free(l->table);

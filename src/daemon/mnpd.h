@@ -18,6 +18,7 @@
 #include "mnp/ini.h"
 #include "mnp/log.h"
 #include "mnp/lookup_api.h"
+#include "mnp/lookup_servers.h"
 #include "mnp/metrics.h"
 #include "mnp/replica.h"
 #include "mnp/secret.h"
@@ -63,12 +64,17 @@ typedef struct mnpd_config {
     bool lookup;
     bool lookup_listen_set; /* its own HTTP listener; else it shares the clearinghouse's */
     mnp_ini_addr_t lookup_listen;
-    const char *lookup_clearinghouse; /* URL, or "local" */
-    const char *lookup_key_file;      /* the replica's key (mnpctl replica add) */
-    const char *lookup_state_dir;     /* its snapshot and journal */
-    const char *lookup_blocks;        /* block file (local networks), or NULL */
-    const char *lookup_routing;       /* routing numbers file, or NULL */
-    uint64_t lookup_changes_max;      /* a new snapshot past this many changes held */
+    const char *lookup_clearinghouse;     /* URL, or "local" */
+    const char *lookup_key_file;          /* the replica's key (mnpctl replica add) */
+    const char *lookup_state_dir;         /* its snapshot and journal */
+    const char *lookup_blocks;            /* block file (local networks), or NULL */
+    const char *lookup_routing;           /* routing numbers file, or NULL */
+    uint64_t lookup_changes_max;          /* a new snapshot past this many changes held */
+    bool lookup_pdb_set, lookup_enum_set; /* the UDP servers run when their address is given */
+    mnp_ini_addr_t lookup_pdb, lookup_enum;
+    uint64_t lookup_workers;        /* UDP workers per protocol */
+    const char *lookup_carriers;    /* "CMCC:1,..." pdb carrier ids */
+    const char *lookup_enum_suffix; /* the ENUM zone */
 
     const char *file; /* the configuration's name, for messages about what it points to */
 } mnpd_config_t;
@@ -162,13 +168,14 @@ typedef struct mnpd_lookup {
     mnp_lookup_api_t api;
     mnp_ch_client_t *client;
     mnp_replica_t *replica;
+    mnp_lookup_servers_t *servers; /* pdb and ENUM, when configured */
     pthread_t follower;
     bool following;
     pthread_mutex_t mu;
     pthread_cond_t cv; /* signalled when stopping */
     bool stopping;
     atomic_bool ready; /* a snapshot is loaded */
-    mnp_metric_t *m_seq, *m_lag, *m_changes, *m_snapshots, *m_held;
+    mnp_metric_t *m_seq, *m_lag, *m_changes, *m_snapshots, *m_held, *m_udp;
 } mnpd_lookup_t;
 
 /* Makes the table and adds the lookup routes to router (before any server uses it). */

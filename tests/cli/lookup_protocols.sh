@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# A lookup replica's pdb and ENUM servers, asked by real clients: kdig (knot-dnsutils) gets the
+# NAPTR of a number over UDP and TCP before and after its port (";npdi" alone, then
+# ";npdi;rn=<routing number>"), NXDOMAIN for a name that is no number and the SOA at the apex;
+# Kamailio's pdb protocol (version 1 and legacy, sent as bytes over UDP) gets the carrier id of
+# the operator serving the number, and a malformed datagram gets no answer and does not stop
+# the server. Run by ctest with MNP_BIN_DIR and MNP_SOURCE_DIR.
+set -euo pipefail
+
+# shellcheck source=tests/cli/lib.bash
+source "$(dirname "$0")/lib.bash"
+# shellcheck source=tests/cli/mnpd.bash
+source "$(dirname "$0")/mnpd.bash"
+# shellcheck source=tests/cli/rules.bash
+source "$(dirname "$0")/rules.bash"
+command -v kdig >/dev/null || { echo "kdig is missing: scripts/bootstrap installs knot-dnsutils" >&2; exit 1; }
+mnpd_setup
+(umask 077 && "$bin" replica add LOOKUP1 --db "$db" >"$tmp/lookup.key")
+mnpd_start
+ch_port=$port
+
+cat >"$tmp/lookup.conf" <<CONF
+[lookup]
+listen = 127.0.0.1:0
+clearinghouse = http://127.0.0.1:$ch_port
+api_key_file = $tmp/lookup.key
+state_dir = $tmp/state
+blocks = $data/blocks-demo.csv
+routing = $data/routing-demo.csv
+pdb_listen = 127.0.0.1:0
+enum_listen = 127.0.0.1:0
+workers = 2
+carriers = CMCC:1,CUCC:2,CTCC:3,CBN:4
+CONF
+mkfifo "$tmp/lookup.fifo"
+"$mnpd" --config "$tmp/lookup.conf" 2>"$tmp/lookup.fifo" &
+lookup_pid=$!
+trap 'kill -TERM $lookup_pid $mnpd_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
+exec 5<"$tmp/lookup.fifo"
+http_port="" pdb_port="" enum_port="" up=0 serving=0
+while IFS= read -r -t 30 -u 5 line; do
+    [[ "$line" =~ role=lookup\ addr=127\.0\.0\.1:([0-9]+) ]] && http_port=${BASH_REMATCH[1]}
+    [[ "$line" =~ role=pdb\ addr=127\.0\.0\.1:([0-9]+) ]] && pdb_port=${BASH_REMATCH[1]}
+    [[ "$line" =~ role=enum\ addr=127\.0\.0\.1:([0-9]+) ]] && enum_port=${BASH_REMATCH[1]}
+    [[ "$line" =~ msg=\"ready\" ]] && up=1
+    [[ "$line" =~ msg=\"lookup\ replica\ ready\" ]] && serving=1
+    ((up && serving)) && break
+done
+cat <&5 >>"$tmp/lookup.log" &
+exec 5<&-
+check_match "the pdb server listens" '^[0-9]+$' "$pdb_port"
+check_match "the ENUM server listens" '^[0-9]+$' "$enum_port"
+
+num=13007301234
+name=4.3.2.1.0.3.7.0.0.3.1.6.8.e164.arpa
+# naptr [+tcp]: what kdig answers for $name, one line.
+naptr() { kdig @127.0.0.1 -p "$enum_port" +short +timeout=2 +retry=0 "$@" "$name" NAPTR; }
+# pdb_query BYTES_PRINTF: sends one datagram (a printf format) and prints the reply in hex
+# (nothing when none comes within a second).
+pdb_query() {
+    exec 6<>"/dev/udp/127.0.0.1/$pdb_port"
+    # shellcheck disable=SC2059 # the datagram is the format
+    printf "$1" >&6
+    timeout 1 dd bs=512 count=1 status=none <&6 | od -An -tx1 | tr -d ' \n' || true
+    exec 6<&-
+}
+# v1 ID: a version 1 request for 8613007301234 (6 + 13 + 1 = 20 bytes). ID is not 10: a
+# newline byte would make bash write the datagram in two parts.
+v1() {
+    printf '\\x01\\x00\\x00\\x14\\x00\\x%02x8613007301234\\x00' "$1"
+}
+# ok ID CARRIER: the version 1 OK reply (6 + 13 + 1 + 2 = 22 bytes), in hex.
+ok() {
+    printf '01010116%04x%s00%04x' "$1" "$digits" "$2"
+}
+
+check "ENUM, not ported: ;npdi alone (UDP)" '10 100 "u" "E2U+pstn:tel" "!^(.*)$!tel:\\1;npdi!" .' "$(naptr)"
+check "ENUM, not ported: ;npdi alone (TCP)" '10 100 "u" "E2U+pstn:tel" "!^(.*)$!tel:\\1;npdi!" .' "$(naptr +tcp)"
+digits=$(printf '8613007301234' | od -An -tx1 | tr -d ' \n')
+check "pdb v1: China Unicom's carrier id 2" "$(ok 33 2)" "$(pdb_query "$(v1 33)")"
+check "pdb legacy: carrier id 2" "${digits}000002" "$(pdb_query '8613007301234')"
+check "pdb: a length byte that lies gets no answer" "" "$(pdb_query '\x01\x00\x00\x03\x00\x0b8613007301234\x00')"
+check "pdb: answers the next one" "$(ok 34 2)" "$(pdb_query "$(v1 34)")"
+
+id=$(idcard 43010219900101123)
+register "$cucc" "$num" "$id" 123456
+submit_ok "$cmcc" "$num" "$id" 123456
+accept "$order" "$cucc"
+activate "$order"
+for ((i = 0; i < 20; i++)); do # the replica applies the change (a pause is a long poll)
+    port=$http_port
+    http GET /metrics ""
+    port=$ch_port
+    s=$(sed -nE 's/^mnp_lookup_seq ([0-9]+)$/\1/p' <<<"$body")
+    [[ -n "$s" && "$s" -ge "$npdb_seq" ]] && break
+    http GET "/v1/events?after=1000000000&wait=1" "$miit"
+done
+check "ENUM, ported: China Mobile's Changsha routing number (UDP)" \
+    '10 100 "u" "E2U+pstn:tel" "!^(.*)$!tel:\\1;npdi;rn=1010731!" .' "$(naptr)"
+check "ENUM, ported: the same over TCP" \
+    '10 100 "u" "E2U+pstn:tel" "!^(.*)$!tel:\\1;npdi;rn=1010731!" .' "$(naptr +tcp)"
+check "pdb v1: China Mobile's carrier id 1" "$(ok 35 1)" "$(pdb_query "$(v1 35)")"
+
+full=$(kdig @127.0.0.1 -p "$enum_port" +timeout=2 +retry=0 9.9.x.e164.arpa NAPTR)
+check_match "ENUM: a name that is no number, NXDOMAIN" 'status: NXDOMAIN' "$full"
+full=$(kdig @127.0.0.1 -p "$enum_port" +timeout=2 +retry=0 e164.arpa SOA)
+check_match "ENUM: the apex has its SOA" 'e164\.arpa\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+SOA' "$full"
+check_match "ENUM: authoritative" '[Ff]lags: qr aa' "$full"
+full=$(kdig @127.0.0.1 -p "$enum_port" +timeout=2 +retry=0 example.com A)
+check_match "ENUM: outside the zone, REFUSED" 'status: REFUSED' "$full"
+
+port=$http_port
+http GET /metrics ""
+check_match "metrics: pdb datagrams answered" 'mnp_lookup_udp_packets\{server="pdb",packets="answered"\} [1-9]' "$body"
+port=$ch_port
+kill -TERM "$lookup_pid"
+set +e
+wait "$lookup_pid"
+st=$?
+set -e
+check "the replica stops cleanly" 0 "$st"
+mnpd_stop
+trap 'rm -rf "$tmp"' EXIT
+finish
