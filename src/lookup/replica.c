@@ -51,7 +51,8 @@ static int load_snapshot_file(mnp_replica_t *r, mnp_error_t *err)
     if (access(r->snapshot_path, F_OK) != 0)
         return 0;
     mnp_npdb_t *db;
-    int rc = mnp_npdb_open(r->snapshot_path, MNP_NPDB_OPEN_VERIFY, &db, err);
+    int rc =
+        mnp_npdb_open(r->snapshot_path, MNP_NPDB_OPEN_VERIFY | MNP_NPDB_OPEN_POPULATE, &db, err);
     if (rc == 0)
         rc = mnp_lookup_load(r->table, db, err);
     r->has_snapshot = rc == 0;
@@ -127,7 +128,7 @@ int mnp_replica_snapshot(mnp_replica_t *r, mnp_error_t *err)
     /* Opened and checked before it replaces the one there: a bad download changes nothing. */
     mnp_npdb_t *db = NULL;
     if (rc == 0)
-        rc = mnp_npdb_open(r->tmp_path, MNP_NPDB_OPEN_VERIFY, &db, err);
+        rc = mnp_npdb_open(r->tmp_path, MNP_NPDB_OPEN_VERIFY | MNP_NPDB_OPEN_POPULATE, &db, err);
     if (rc == 0 && rename(r->tmp_path, r->snapshot_path) != 0)
         rc = mnp_error_set(err, MNP_EIO, "%s: %s", r->snapshot_path, strerror(errno));
     if (rc != 0) {

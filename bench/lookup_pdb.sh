@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# bench/lookup_pdb.sh: the lookup replica's pdb server against the null responder, in one run
+# with the same generator (bench/udp_load), at N ported numbers (default 10 million):
+#   1. gen_ported writes N numbers, mnpctl builds the snapshot into a replica's state directory;
+#   2. mnpd's [lookup] role starts from that state (its clearinghouse is unreachable on purpose:
+#      it answers from its local snapshot, as it does in production when the clearinghouse is
+#      away) with a pdb server;
+#   3. udp_load measures it at K in flight (default 256) and at 4,096 in flight (no loss wanted),
+#      then the same against bench/udp_null, and prints the ratio and the replica's resident
+#      memory (the reference pdb_server: 924 MB at 10 million, REFERENCE.md).
+# Usage: bench/lookup_pdb.sh [BUILD_DIR] [--count N] [--seconds S] [--inflight K]
+set -euo pipefail
+
+build=build
+count=10000000
+seconds=5
+inflight=256
+while (($# > 0)); do
+    case "$1" in
+    --count) count=$2 && shift 2 ;;
+    --seconds) seconds=$2 && shift 2 ;;
+    --inflight) inflight=$2 && shift 2 ;;
+    -h | --help) sed -n '2,12p' "$0" && exit 0 ;;
+    *) build=$1 && shift ;;
+    esac
+done
+for prog in bin/mnpd bin/mnpctl bench/gen_ported bench/udp_load bench/udp_null; do
+    [[ -x "$build/$prog" ]] || { echo "lookup_pdb: $build/$prog is missing; run make" >&2; exit 1; }
+done
+build=$(cd "$build" && pwd)
+work=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+cd "$work"
+mkdir state
+
+echo "== $count ported numbers into a replica's state"
+"$build/bench/gen_ported" --count "$count" --seed 1 >ported.csv
+"$build/bin/mnpctl" npdb build --input ported.csv --output state/npdb.snapshot --seq 1 | tail -1
+rm ported.csv
+(umask 077 && "$build/bin/mnpctl" replica add BENCH --db keys.db >replica.key)
+cat >lookup.conf <<CONF
+[lookup]
+listen = 127.0.0.1:0
+clearinghouse = http://127.0.0.1:9
+api_key_file = $work/replica.key
+state_dir = $work/state
+pdb_listen = 127.0.0.1:0
+workers = 1
+CONF
+
+# started LOG PATTERN: the first capture of PATTERN in LOG once it appears (bounded).
+started() {
+    local i v
+    for ((i = 0; i < 100; i++)); do
+        v=$(sed -nE "s/$2/\\1/p" "$1" | head -1)
+        [[ -n "$v" ]] && { echo "$v"; return 0; }
+        timeout 0.1 tail -n0 -f "$1" >/dev/null 2>&1 || true # until it writes, at most 0.1 s
+    done
+    echo "lookup_pdb: no '$2' in $1" >&2
+    return 1
+}
+load() { # load PORT INFLIGHT
+    "$build/bench/udp_load" --port "$1" --proto pdb --inflight "$2" --seconds "$seconds" \
+        --ported-count "$count" --ported-seed 1 --json
+}
+field() { sed -nE "s/.*\"$1\":([0-9.]+).*/\\1/p" <<<"$2"; }
+
+"$build/bin/mnpd" --config lookup.conf 2>mnpd.log &
+pids+=($!)
+mnpd_pid=$!
+pdb=$(started mnpd.log '.*role=pdb addr=127\.0\.0\.1:([0-9]+).*')
+echo "== the replica's pdb server (port $pdb, one worker)"
+replica=$(load "$pdb" "$inflight")
+echo "$replica"
+replica_4k=$(load "$pdb" 4096)
+echo "$replica_4k"
+rss_kb=$(ps -o rss= -p "$mnpd_pid" | tr -d ' ')
+
+"$build/bench/udp_null" --port 0 >null.out 2>&1 &
+pids+=($!)
+null=$(started null.out 'listening on 127\.0\.0\.1:([0-9]+)')
+echo "== the null responder (port $null, one worker)"
+baseline=$(load "$null" "$inflight")
+echo "$baseline"
+
+q=$(field qps "$replica")
+b=$(field qps "$baseline")
+awk -v q="$q" -v b="$b" -v lost="$(field lost "$replica_4k")" -v rss="$rss_kb" -v n="$count" \
+    'BEGIN { printf "pdb at %d ported numbers: %.0f q/s, %.2fx the null responder (%.0f q/s); " \
+             "lost at 4096 in flight: %d; resident memory %.1f MB (%.1f bytes per number; " \
+             "1/%.0f of the reference 924 MB)\n", n, q, q / b, b, lost, rss / 1024, \
+             rss * 1024 / n, 924 * 1024 / rss }'
