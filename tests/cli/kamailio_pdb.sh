@@ -13,6 +13,8 @@ source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/mnpd.bash"
 # shellcheck source=tests/cli/rules.bash
 source "$(dirname "$0")/rules.bash"
+# shellcheck source=tests/cli/lookup.bash
+source "$(dirname "$0")/lookup.bash"
 for tool in kamailio sipp; do
     command -v "$tool" >/dev/null ||
         { echo "$tool is missing: scripts/bootstrap installs kamailio and sip-tester" >&2; exit 1; }
@@ -31,22 +33,10 @@ api_key_file = $tmp/lookup.key
 state_dir = $tmp/state
 pdb_listen = 127.0.0.1:0
 CONF
-mkfifo "$tmp/lookup.fifo"
-"$mnpd" --config "$tmp/lookup.conf" 2>"$tmp/lookup.fifo" &
-lookup_pid=$!
+lookup_start "$tmp/lookup.conf"
 kam_pid=""
 trap 'kill -TERM $kam_pid $lookup_pid $mnpd_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
-exec 5<"$tmp/lookup.fifo"
-http_port="" pdb_port="" up=0 serving=0
-while IFS= read -r -t 30 -u 5 line; do
-    [[ "$line" =~ role=lookup\ addr=127\.0\.0\.1:([0-9]+) ]] && http_port=${BASH_REMATCH[1]}
-    [[ "$line" =~ role=pdb\ addr=127\.0\.0\.1:([0-9]+) ]] && pdb_port=${BASH_REMATCH[1]}
-    [[ "$line" =~ msg=\"ready\" ]] && up=1
-    [[ "$line" =~ msg=\"lookup\ replica\ ready\" ]] && serving=1
-    ((up && serving)) && break
-done
-cat <&5 >>"$tmp/lookup.log" &
-exec 5<&-
+pdb_port=$lookup_pdb http_port=$lookup_http
 check_match "the replica's pdb server listens" '^[0-9]+$' "$pdb_port"
 
 # Kamailio cannot take an ephemeral port and say which: a random high one, another when taken.
@@ -87,14 +77,7 @@ register "$cucc" "$num" "$id" 123456
 submit_ok "$cmcc" "$num" "$id" 123456
 accept "$order" "$cucc"
 activate "$order"
-for ((i = 0; i < 20; i++)); do # the replica applies the change (a pause is a long poll)
-    port=$http_port
-    http GET /metrics ""
-    port=$ch_port
-    s=$(sed -nE 's/^mnp_lookup_seq ([0-9]+)$/\1/p' <<<"$body")
-    [[ -n "$s" && "$s" -ge "$npdb_seq" ]] && break
-    http GET "/v1/events?after=1000000000&wait=1" "$miit"
-done
+lookup_wait_seq "$npdb_seq"
 call cmcc.example
 check "after the port, Kamailio sends the call to China Mobile" 0 "$status"
 ((status == 0)) || { cat "$tmp/sipp.err" "$tmp/kamailio.log" 2>/dev/null | tail -20; }

@@ -13,6 +13,8 @@ source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/mnpd.bash"
 # shellcheck source=tests/cli/rules.bash
 source "$(dirname "$0")/rules.bash"
+# shellcheck source=tests/cli/lookup.bash
+source "$(dirname "$0")/lookup.bash"
 command -v kdig >/dev/null || { echo "kdig is missing: scripts/bootstrap installs knot-dnsutils" >&2; exit 1; }
 mnpd_setup
 (umask 077 && "$bin" replica add LOOKUP1 --db "$db" >"$tmp/lookup.key")
@@ -32,22 +34,9 @@ enum_listen = 127.0.0.1:0
 workers = 2
 carriers = CMCC:1,CUCC:2,CTCC:3,CBN:4
 CONF
-mkfifo "$tmp/lookup.fifo"
-"$mnpd" --config "$tmp/lookup.conf" 2>"$tmp/lookup.fifo" &
-lookup_pid=$!
+lookup_start "$tmp/lookup.conf"
 trap 'kill -TERM $lookup_pid $mnpd_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
-exec 5<"$tmp/lookup.fifo"
-http_port="" pdb_port="" enum_port="" up=0 serving=0
-while IFS= read -r -t 30 -u 5 line; do
-    [[ "$line" =~ role=lookup\ addr=127\.0\.0\.1:([0-9]+) ]] && http_port=${BASH_REMATCH[1]}
-    [[ "$line" =~ role=pdb\ addr=127\.0\.0\.1:([0-9]+) ]] && pdb_port=${BASH_REMATCH[1]}
-    [[ "$line" =~ role=enum\ addr=127\.0\.0\.1:([0-9]+) ]] && enum_port=${BASH_REMATCH[1]}
-    [[ "$line" =~ msg=\"ready\" ]] && up=1
-    [[ "$line" =~ msg=\"lookup\ replica\ ready\" ]] && serving=1
-    ((up && serving)) && break
-done
-cat <&5 >>"$tmp/lookup.log" &
-exec 5<&-
+pdb_port=$lookup_pdb enum_port=$lookup_enum http_port=$lookup_http
 check_match "the pdb server listens" '^[0-9]+$' "$pdb_port"
 check_match "the ENUM server listens" '^[0-9]+$' "$enum_port"
 
@@ -87,14 +76,7 @@ register "$cucc" "$num" "$id" 123456
 submit_ok "$cmcc" "$num" "$id" 123456
 accept "$order" "$cucc"
 activate "$order"
-for ((i = 0; i < 20; i++)); do # the replica applies the change (a pause is a long poll)
-    port=$http_port
-    http GET /metrics ""
-    port=$ch_port
-    s=$(sed -nE 's/^mnp_lookup_seq ([0-9]+)$/\1/p' <<<"$body")
-    [[ -n "$s" && "$s" -ge "$npdb_seq" ]] && break
-    http GET "/v1/events?after=1000000000&wait=1" "$miit"
-done
+lookup_wait_seq "$npdb_seq"
 check "ENUM, ported: China Mobile's Changsha routing number (UDP)" \
     '10 100 "u" "E2U+pstn:tel" "!^(.*)$!tel:\\1;npdi;rn=1010731!" .' "$(naptr)"
 check "ENUM, ported: the same over TCP" \
