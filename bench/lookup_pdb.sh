@@ -5,9 +5,10 @@
 #   2. mnpd's [lookup] role starts from that state (its clearinghouse is unreachable on purpose:
 #      it answers from its local snapshot, as it does in production when the clearinghouse is
 #      away) with a pdb server;
-#   3. udp_load measures it at K in flight (default 256) and at 4,096 in flight (no loss wanted),
-#      then the same against bench/udp_null, and prints the ratio and the replica's resident
-#      memory (the reference pdb_server: 924 MB at 10 million, REFERENCE.md).
+#   3. udp_load measures it and bench/udp_null in turns at K in flight (default 256), three
+#      rounds (the ratio is of the medians), then the replica at 4,096 in flight (no loss
+#      wanted), then both in open loop at half of the replica's peak (p99), and prints the
+#      replica's resident memory (the reference pdb_server: 924 MB at 10 million, REFERENCE.md).
 # Usage: bench/lookup_pdb.sh [BUILD_DIR] [--count N] [--seconds S] [--inflight K]
 set -euo pipefail
 
@@ -70,24 +71,44 @@ field() { sed -nE "s/.*\"$1\":([0-9.]+).*/\\1/p" <<<"$2"; }
 pids+=($!)
 mnpd_pid=$!
 pdb=$(started mnpd.log '.*role=pdb addr=127\.0\.0\.1:([0-9]+).*')
-echo "== the replica's pdb server (port $pdb, one worker)"
-replica=$(load "$pdb" "$inflight")
-echo "$replica"
-replica_4k=$(load "$pdb" 4096)
-echo "$replica_4k"
-rss_kb=$(ps -o rss= -p "$mnpd_pid" | tr -d ' ')
-
 "$build/bench/udp_null" --port 0 >null.out 2>&1 &
 pids+=($!)
 null=$(started null.out 'listening on 127\.0\.0\.1:([0-9]+)')
-echo "== the null responder (port $null, one worker)"
-baseline=$(load "$null" "$inflight")
-echo "$baseline"
 
-q=$(field qps "$replica")
-b=$(field qps "$baseline")
+# This machine is shared and noisy: the two servers take turns, three rounds, and the medians
+# make the ratio.
+median() { sort -n | sed -n 2p; }
+reps=() nulls=()
+for round in 1 2 3; do
+    r=$(load "$pdb" "$inflight")
+    n=$(load "$null" "$inflight")
+    echo "round $round: replica $(field qps "$r") q/s, null responder $(field qps "$n") q/s"
+    reps+=("$(field qps "$r")")
+    nulls+=("$(field qps "$n")")
+done
+q=$(printf '%s\n' "${reps[@]}" | median)
+b=$(printf '%s\n' "${nulls[@]}" | median)
+echo "== 4096 in flight"
+replica_4k=$(load "$pdb" 4096)
+echo "$replica_4k"
+half=$((q / 2))
+echo "== open loop at half of the replica's peak, $half q/s, both servers"
+open_loop() {
+    "$build/bench/udp_load" --port "$1" --proto pdb --rate "$half" --seconds "$seconds" \
+        --ported-count "$count" --ported-seed 1 --json
+}
+replica_half=$(open_loop "$pdb")
+null_half=$(open_loop "$null")
+echo "$replica_half"
+echo "$null_half"
+rss_kb=$(ps -o rss= -p "$mnpd_pid" | tr -d ' ')
+
 awk -v q="$q" -v b="$b" -v lost="$(field lost "$replica_4k")" -v rss="$rss_kb" -v n="$count" \
-    'BEGIN { printf "pdb at %d ported numbers: %.0f q/s, %.2fx the null responder (%.0f q/s); " \
-             "lost at 4096 in flight: %d; resident memory %.1f MB (%.1f bytes per number; " \
-             "1/%.0f of the reference 924 MB)\n", n, q, q / b, b, lost, rss / 1024, \
-             rss * 1024 / n, 924 * 1024 / rss }'
+    -v p99="$(field p99_ns "$replica_half")" -v np99="$(field p99_ns "$null_half")" \
+    -v half="$half" -v hlost="$(field lost "$replica_half")" \
+    'BEGIN { printf "pdb at %d ported numbers: %.0f q/s, %.2fx the null responder (%.0f q/s; " \
+             "medians of 3 rounds); lost at 4096 in flight: %d; at half of peak (%d q/s, open " \
+             "loop) p99 %.3f ms (null responder %.3f ms), %d lost; resident memory %.1f MB " \
+             "(%.1f bytes per number; 1/%.0f of the reference 924 MB)\n", n, q, q / b, b, \
+             lost, half, p99 / 1e6, np99 / 1e6, hlost, rss / 1024, rss * 1024 / n, \
+             924 * 1024 / rss }'

@@ -259,36 +259,65 @@ void mnp_lookup_reader_release(mnp_lookup_reader_t *r)
     free(r);
 }
 
-/* The version's operator for e164, 0 when neither the changes nor the base name it. */
-static uint8_t serving(const version_t *v, uint64_t e164)
+/* The changes' word on e164: true with *op set (0: back with its holder) when they have one. */
+static bool changed(const version_t *v, uint64_t e164, uint8_t *op)
 {
     if (v->cap > 0)
         for (size_t i = slot_of(e164, v->cap); v->keys[i] != 0; i = (i + 1) & (v->cap - 1))
-            if (v->keys[i] == e164)
-                return v->vals[i];
-    if (v->base != NULL && v->base->db != NULL)
-        return v->base->opmap[mnp_npdb_lookup(v->base->db, e164)];
-    return 0;
+            if (v->keys[i] == e164) {
+                *op = v->vals[i];
+                return true;
+            }
+    return false;
 }
+
+/* A short copy of a code into an answer (no formatting on the per-packet path). */
+static void put_code(char dst[MNP_NPDB_OP_CODE_MAX], const char *code)
+{
+    size_t len = strnlen(code, MNP_NPDB_OP_CODE_MAX - 1);
+    memcpy(dst, code, len);
+    dst[len] = '\0';
+}
+
+#define GET_CHUNK 64 /* numbers whose base lookups overlap (npdb.h: batch lookups) */
 
 void mnp_lookup_get(mnp_lookup_reader_t *r, const uint64_t *e164, size_t n,
                     mnp_lookup_answer_t *out)
 {
     const version_t *v = mnp_rcu_enter(r->rcu);
-    for (size_t i = 0; i < n; i++) {
-        mnp_lookup_answer_t *a = &out[i];
-        mnp_numinfo_t info;
-        classify(r->t->plan, e164[i], &info);
-        memset(a, 0, sizeof(*a));
-        a->seq = v->seq;
-        a->holder = info.holder;
-        a->known = info.holder != MNP_OP_NONE;
-        a->portable = info.portable;
-        if (!a->known)
-            continue;
-        uint8_t op = info.portable ? serving(v, e164[i]) : 0;
-        a->ported = op != 0;
-        snprintf(a->op, sizeof(a->op), "%s", op ? v->ops[op] : mnp_operator_code(info.holder));
+    const mnp_npdb_t *db = v->base != NULL ? v->base->db : NULL;
+    for (size_t at = 0; at < n; at += GET_CHUNK) {
+        size_t m = n - at < GET_CHUNK ? n - at : GET_CHUNK, nb = 0;
+        uint64_t bkeys[GET_CHUNK];
+        uint8_t bops[GET_CHUNK], op[GET_CHUNK];
+        size_t bslot[GET_CHUNK];
+        for (size_t i = 0; i < m; i++) {
+            mnp_lookup_answer_t *a = &out[at + i];
+            mnp_numinfo_t info;
+            classify(r->t->plan, e164[at + i], &info);
+            memset(a, 0, sizeof(*a));
+            a->seq = v->seq;
+            a->holder = info.holder;
+            a->known = info.holder != MNP_OP_NONE;
+            a->portable = info.portable;
+            op[i] = 0;
+            /* RULE E06: a number that does not port is never in the NPDB. */
+            if (a->known && a->portable && !changed(v, e164[at + i], &op[i]) && db != NULL) {
+                bslot[nb] = i;
+                bkeys[nb++] = e164[at + i];
+            }
+        }
+        if (nb > 0)
+            mnp_npdb_lookup_batch(db, bkeys, bops, nb);
+        for (size_t k = 0; k < nb; k++)
+            op[bslot[k]] = v->base->opmap[bops[k]];
+        for (size_t i = 0; i < m; i++) {
+            mnp_lookup_answer_t *a = &out[at + i];
+            if (!a->known)
+                continue;
+            a->ported = op[i] != 0;
+            put_code(a->op, op[i] ? v->ops[op[i]] : mnp_operator_code(a->holder));
+        }
     }
     mnp_rcu_leave(r->rcu);
 }
