@@ -48,10 +48,25 @@ static long long next_after(const char *body)
     return p ? atoll(p + 13) : -1;
 }
 
-/* One port, timed from the port-in request to the first lookup answering CMCC; -1 when a step
- * failed (with a message). */
-static int64_t port_one(const run_t *r, hl_conn_t *gw, hl_conn_t *look, hl_conn_t *feed, uint64_t i,
-                        long long *seq)
+/* Asks the replica (rep) for num until it answers CMCC; the instant it did, or -1 after 5 s. */
+static int64_t replica_sees(hl_conn_t *rep, const char *num)
+{
+    char path[64];
+    const char *answer;
+    snprintf(path, sizeof(path), "/v1/lookup/%s", num);
+    int64_t until = durable_now_ns() + 5000000000LL;
+    while (durable_now_ns() < until)
+        if (hl_request(rep, "GET", path, NULL, NULL, &answer) == 200 &&
+            strstr(answer, "\"operator\":\"CMCC\"") != NULL)
+            return durable_now_ns();
+    return -1;
+}
+
+/* One port, timed from the port-in request to the first lookup answering CMCC, at the
+ * clearinghouse (the result) and at the replica (*at_replica, from the same start); -1 when a
+ * step failed (with a message). */
+static int64_t port_one(const run_t *r, hl_conn_t *gw, hl_conn_t *look, hl_conn_t *feed,
+                        hl_conn_t *rep, uint64_t i, long long *seq, int64_t *at_replica)
 {
     char num[16], id[19], body[512], path[128], code[7];
     const char *answer;
@@ -76,8 +91,15 @@ static int64_t port_one(const run_t *r, hl_conn_t *gw, hl_conn_t *look, hl_conn_
     snprintf(path, sizeof(path), "/v1/numbers/%s", num);
     for (int tries = 0; tries < 100; tries++) {
         st = hl_request(look, "GET", path, r->keys[2], NULL, &answer);
-        if (st == 200 && strstr(answer, "\"operator\":\"CMCC\"") != NULL)
-            return durable_now_ns() - t0;
+        if (st == 200 && strstr(answer, "\"operator\":\"CMCC\"") != NULL) {
+            int64_t t1 = durable_now_ns(), t2 = replica_sees(rep, num);
+            if (t2 < 0) {
+                fprintf(stderr, "gw_port_e2e: the replica never answered CMCC for %s\n", num);
+                return -1;
+            }
+            *at_replica = t2 - t0;
+            return t1 - t0;
+        }
         /* Not yet: wait for the clearinghouse's next change that China Telecom sees (every
          * NPDB change), at most 2 s. */
         char fpath[128];
@@ -218,13 +240,34 @@ int main(int argc, char **argv)
     hl_daemon_t d;
     if (hl_mnpd_start(bin, conf, logp, &d) != 0)
         return 1;
+    /* A lookup replica of it, in its own process, following the feed over HTTP. */
+    char rconf[4200], rlog[4200], rkey[4200], rdir[4200], cmd[9000], line[256];
+    snprintf(rconf, sizeof(rconf), "%s/gw-e2e-replica.conf", args.dir);
+    snprintf(rlog, sizeof(rlog), "%s/gw-e2e-replica.log", args.dir);
+    snprintf(rkey, sizeof(rkey), "%s/gw-e2e-replica.key", args.dir);
+    snprintf(rdir, sizeof(rdir), "%s/gw-e2e-replica", args.dir);
+    snprintf(cmd, sizeof(cmd), "'%s/mnpctl' replica add BENCH --db '%s' > '%s' && echo ok", bin, ch,
+             rkey);
+    FILE *rf = NULL;
+    if (hl_command_line(cmd, line, sizeof(line)) != 0 || (rf = fopen(rconf, "w")) == NULL)
+        return 1;
+    fprintf(rf,
+            "[lookup]\nlisten = 127.0.0.1:0\nclearinghouse = http://127.0.0.1:%u\n"
+            "api_key_file = %s\nstate_dir = %s\n",
+            d.port, rkey, rdir);
+    fclose(rf);
+    hl_daemon_t rd;
+    if (hl_mnpd_start(bin, rconf, rlog, &rd) != 0)
+        return 1;
 
-    hl_conn_t *conns = calloc(3, sizeof(*conns));
+    hl_conn_t *conns = calloc(4, sizeof(*conns));
     int64_t *lat = calloc(PORTS_MAX, sizeof(*lat)), *base = calloc(PORTS_MAX, sizeof(*base));
-    if (conns == NULL || lat == NULL || base == NULL)
+    int64_t *rlat = calloc(PORTS_MAX, sizeof(*rlat));
+    if (conns == NULL || lat == NULL || base == NULL || rlat == NULL)
         return 1;
     for (int k = 0; k < 3; k++)
         hl_conn_init(&conns[k], d.port);
+    hl_conn_init(&conns[3], rd.port);
     double look_p99 =
         baseline("baseline, one lookup (GET /v1/numbers)", &conns[1], &r, 1000, send_lookup, base);
     double write_p99 = baseline("baseline, one durable write (POST /v1/authcodes)", &conns[1], &r,
@@ -234,7 +277,7 @@ int main(int argc, char **argv)
     bool failed = false;
     int64_t end = durable_now_ns() + (int64_t)args.seconds * 1000000000LL;
     while (n < PORTS_MAX && durable_now_ns() < end) {
-        int64_t t = port_one(&r, &conns[0], &conns[1], &conns[2], n, &seq);
+        int64_t t = port_one(&r, &conns[0], &conns[1], &conns[2], &conns[3], n, &seq, &rlat[n]);
         if (t < 0) {
             failed = true;
             break;
@@ -247,14 +290,29 @@ int main(int argc, char **argv)
     printf("end to end p99: %.2f ms (target < 100 ms); %.1fx one durable write's p99, %.1fx one "
            "lookup's\n",
            e2e_p99, write_p99 > 0 ? e2e_p99 / write_p99 : 0, look_p99 > 0 ? e2e_p99 / look_p99 : 0);
-    for (int k = 0; k < 3; k++)
+    durable_print_latency("  to the same answer at a lookup replica (another process)", rlat, n);
+    printf("change propagation to a replica p99: at most %.2f ms (target < 100 ms; measured from "
+           "the port-in request, before the clearinghouse's commit)\n",
+           p99_ms(rlat, n));
+    for (int k = 0; k < 4; k++)
         hl_conn_close(&conns[k]);
+    int rst = hl_daemon_stop(&rd);
     int st = hl_daemon_stop(&d);
+    if (rst != 0)
+        fprintf(stderr, "gw_port_e2e: the replica exited with %d; its log is %s\n", rst, rlog);
+    else
+        remove(rlog);
+    remove(rconf);
+    remove(rkey);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s' && echo ok", rdir);
+    if (hl_command_line(cmd, line, sizeof(line)) != 0)
+        fprintf(stderr, "gw_port_e2e: could not remove %s\n", rdir);
     cleanup(args.dir, ch, st != 0 || failed);
     if (st != 0 || failed)
         fprintf(stderr, "gw_port_e2e: mnpd exited with %d; its log is %s\n", st, logp);
     free(conns);
     free(lat);
+    free(rlat);
     free(base);
-    return st == 0 && !failed ? 0 : 1;
+    return st == 0 && rst == 0 && !failed ? 0 : 1;
 }
