@@ -9,18 +9,21 @@
 #      rounds (the ratio is of the medians), then the replica at 4,096 in flight (no loss
 #      wanted), then both in open loop at half of the replica's peak (p99), and prints the
 #      replica's resident memory (the reference pdb_server: 924 MB at 10 million, REFERENCE.md).
-# Usage: bench/lookup_pdb.sh [BUILD_DIR] [--count N] [--seconds S] [--inflight K]
+# Usage: bench/lookup_pdb.sh [BUILD_DIR] [--count N] [--seconds S] [--inflight K] [--workers W]
+# (W worker threads for the replica's pdb server and for the null responder alike)
 set -euo pipefail
 
 build=build
 count=10000000
 seconds=5
 inflight=256
+workers=1
 while (($# > 0)); do
     case "$1" in
     --count) count=$2 && shift 2 ;;
     --seconds) seconds=$2 && shift 2 ;;
     --inflight) inflight=$2 && shift 2 ;;
+    --workers) workers=$2 && shift 2 ;;
     -h | --help) sed -n '2,12p' "$0" && exit 0 ;;
     *) build=$1 && shift ;;
     esac
@@ -47,7 +50,7 @@ clearinghouse = http://127.0.0.1:9
 api_key_file = $work/replica.key
 state_dir = $work/state
 pdb_listen = 127.0.0.1:0
-workers = 1
+workers = $workers
 CONF
 
 # started LOG PATTERN: the first capture of PATTERN in LOG once it appears (bounded).
@@ -71,7 +74,7 @@ field() { sed -nE "s/.*\"$1\":([0-9.]+).*/\\1/p" <<<"$2"; }
 pids+=($!)
 mnpd_pid=$!
 pdb=$(started mnpd.log '.*role=pdb addr=127\.0\.0\.1:([0-9]+).*')
-"$build/bench/udp_null" --port 0 >null.out 2>&1 &
+"$build/bench/udp_null" --port 0 --workers "$workers" >null.out 2>&1 &
 pids+=($!)
 null=$(started null.out 'listening on 127\.0\.0\.1:([0-9]+)')
 
@@ -106,9 +109,9 @@ rss_kb=$(ps -o rss= -p "$mnpd_pid" | tr -d ' ')
 awk -v q="$q" -v b="$b" -v lost="$(field lost "$replica_4k")" -v rss="$rss_kb" -v n="$count" \
     -v p99="$(field p99_ns "$replica_half")" -v np99="$(field p99_ns "$null_half")" \
     -v half="$half" -v hlost="$(field lost "$replica_half")" \
-    'BEGIN { printf "pdb at %d ported numbers: %.0f q/s, %.2fx the null responder (%.0f q/s; " \
+    -v w="$workers" 'BEGIN { printf "pdb at %d ported numbers, %d worker(s): %.0f q/s, %.2fx the null responder (%.0f q/s; " \
              "medians of 3 rounds); lost at 4096 in flight: %d; at half of peak (%d q/s, open " \
              "loop) p99 %.3f ms (null responder %.3f ms), %d lost; resident memory %.1f MB " \
-             "(%.1f bytes per number; 1/%.0f of the reference 924 MB)\n", n, q, q / b, b, \
+             "(%.1f bytes per number; 1/%.0f of the reference 924 MB)\n", n, w, q, q / b, b, \
              lost, half, p99 / 1e6, np99 / 1e6, hlost, rss / 1024, rss * 1024 / n, \
              924 * 1024 / rss }'
