@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lookup replicas (mnpd's [lookup] role) following a real clearinghouse over HTTP: two replicas
 # start from its snapshot and answer a port that reaches ACTIVE with the new operator and its
-# routing number; one is killed with SIGKILL while a stream of changes arrives and, restarted,
+# routing number over all three protocols (HTTP, pdb, ENUM by kdig); one is killed with SIGKILL while a stream of changes arrives and, restarted,
 # resumes from its own state and catches up without a gap; a third starts from an old copy of a
 # replica's state and converges; with the clearinghouse gone they go on answering from what they
 # have. Waits on the replicas' own figures; pauses are the clearinghouse's long poll (at most 1 s
@@ -20,7 +20,7 @@ for r in 1 2 3; do
 done
 mnpd_start
 ch_port=$port
-declare -A rpid rport
+declare -A rpid rport rpdb renum
 
 # replica_start N [STATE_DIR]: a lookup-only mnpd following the clearinghouse; waits until it
 # listens, is up and has something to answer from; sets rport[N], rpid[N] and its start-up log
@@ -35,6 +35,8 @@ api_key_file = $tmp/lookup$n.key
 state_dir = $dir
 blocks = $data/blocks-demo.csv
 routing = $data/routing-demo.csv
+pdb_listen = 127.0.0.1:0
+enum_listen = 127.0.0.1:0
 CONF
     rm -f "$tmp/lookup$n.fifo"
     mkfifo "$tmp/lookup$n.fifo"
@@ -50,6 +52,8 @@ CONF
         if [[ "$line" =~ msg=\"listening\"\ role=lookup\ addr=127\.0\.0\.1:([0-9]+) ]]; then
             rport[$n]=${BASH_REMATCH[1]}
         fi
+        [[ "$line" =~ role=pdb\ addr=127\.0\.0\.1:([0-9]+) ]] && rpdb[$n]=${BASH_REMATCH[1]}
+        [[ "$line" =~ role=enum\ addr=127\.0\.0\.1:([0-9]+) ]] && renum[$n]=${BASH_REMATCH[1]}
         [[ "$line" =~ msg=\"ready\" ]] && up=1
         [[ "$line" =~ msg=\"lookup\ replica\ (ready|resumes) ]] && serving=1
         ((up && serving)) && break
@@ -107,11 +111,22 @@ register "$cucc" "$num" "$id" 123456
 submit_ok "$cmcc" "$num" "$id" 123456
 accept "$order" "$cucc"
 activate "$order"
+# pdb_carrier N: replica N's pdb answer for $num (legacy form), its carrier id in hex.
+pdb_carrier() {
+    exec 6<>"/dev/udp/127.0.0.1/${rpdb[$1]}"
+    printf '%s' "86$num" >&6
+    timeout 1 dd bs=64 count=1 status=none <&6 | od -An -tx1 | tr -d ' \n' | tail -c 4 || true
+    exec 6<&-
+}
 for r in 1 2; do
     caught_up "$r" "$npdb_seq"
     at_replica "$r" GET "/v1/lookup/+86%20130%200730%201234"
-    check_match "replica $r: ported to China Mobile, its Changsha routing number" \
+    check_match "replica $r over HTTP: ported to China Mobile, its Changsha routing number" \
         '"operator":"CMCC","ported":true,"routing_number":"1010731"' "$body"
+    check "replica $r over pdb: China Mobile's carrier id" 0001 "$(pdb_carrier "$r")"
+    check_match "replica $r over ENUM: rn of China Mobile in Changsha" ';npdi;rn=1010731!' \
+        "$(kdig @127.0.0.1 -p "${renum[$r]}" +short +timeout=2 +retry=0 \
+            4.3.2.1.0.3.7.0.0.3.1.6.8.e164.arpa NAPTR)"
 done
 at_replica 2 POST /v1/lookup "{\"numbers\":[\"$num\",\"13007301235\",\"x\"]}"
 check_match "a batch, answered in order with one seq" \
