@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Lookup replicas (mnpd's [lookup] role) following a real clearinghouse over HTTP: two replicas
 # start from its snapshot and answer a port that reaches ACTIVE with the new operator and its
-# routing number over all three protocols (HTTP, pdb, ENUM by kdig); one is killed with SIGKILL while a stream of changes arrives and, restarted,
-# resumes from its own state and catches up without a gap; a third starts from an old copy of a
-# replica's state and converges; with the clearinghouse gone they go on answering from what they
-# have. Waits on the replicas' own figures; pauses are the clearinghouse's long poll (at most 1 s
+# routing number over all three protocols (HTTP, pdb, ENUM by kdig); one is killed with SIGKILL
+# while a stream of changes arrives and, restarted, resumes from its own state and catches up
+# without a gap; a third starts from an old copy of a replica's state and converges; with the
+# clearinghouse gone they go on answering from what they have. Waits on the replicas' own figures; pauses are the clearinghouse's long poll (at most 1 s
 # each, bounded). Run by ctest with MNP_BIN_DIR and MNP_SOURCE_DIR.
 set -euo pipefail
 
