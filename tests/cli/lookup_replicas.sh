@@ -22,11 +22,11 @@ mnpd_start
 ch_port=$port
 declare -A rpid rport rpdb renum
 
-# replica_start N [STATE_DIR]: a lookup-only mnpd following the clearinghouse; waits until it
+# replica_start N [STATE_DIR [CHANGES_MAX]]: a lookup-only mnpd following the clearinghouse; waits until it
 # listens, is up and has something to answer from; sets rport[N], rpid[N] and its start-up log
 # in started.
 replica_start() {
-    local n=$1 dir=${2:-$tmp/state$1} line
+    local n=$1 dir=${2:-$tmp/state$1} max=${3:-262144} line
     cat >"$tmp/lookup$n.conf" <<CONF
 [lookup]
 listen = 127.0.0.1:0
@@ -37,6 +37,7 @@ blocks = $data/blocks-demo.csv
 routing = $data/routing-demo.csv
 pdb_listen = 127.0.0.1:0
 enum_listen = 127.0.0.1:0
+snapshot_after_changes = $max
 CONF
     rm -f "$tmp/lookup$n.fifo"
     mkfifo "$tmp/lookup$n.fifo"
@@ -168,11 +169,17 @@ done
 at_replica 1 GET /metrics
 check_match "replica 1 did not need a new snapshot" '^mnp_lookup_snapshots_loaded 0$' "$(grep '^mnp_lookup_snapshots_loaded' <<<"$body")"
 
-# Replica 3 starts from the old copy (seq $seq0) and converges.
-replica_start 3 "$tmp/old-state"
+# Replica 3 starts from the old copy (seq $seq0) and converges; it may hold 5 changes beside its
+# snapshot, so catching up 21 makes it fetch a new one.
+replica_start 3 "$tmp/old-state" 5
 caught_up 3 "$last_seq"
 at_replica 3 POST /v1/lookup "{\"numbers\":[\"$num\",${numbers%,}]}"
 check "replica 3 from an old snapshot: every port" 21 "$(grep -o '"operator":"CMCC","ported":true' <<<"$body" | wc -l)"
+at_replica 3 GET /metrics
+check_match "replica 3 fetched a new snapshot when too far behind" \
+    '^mnp_lookup_snapshots_loaded [1-9]' "$(grep '^mnp_lookup_snapshots_loaded' <<<"$body")"
+check_match "and holds few changes beside it" '^mnp_lookup_held_changes [0-5]$' \
+    "$(grep '^mnp_lookup_held_changes' <<<"$body")"
 
 # The clearinghouse goes away: the replicas still answer, and say why they stand still.
 mnpd_stop
