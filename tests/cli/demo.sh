@@ -11,6 +11,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.bash"
 scripts="${MNP_SOURCE_DIR:?}/scripts"
 export MNP_BUILD_DIR MNP_DEMO_DIR="$tmp/demo" MNP_DEMO_PORT=0 MNP_DEMO_SUBSCRIBERS=300
+export MNP_DEMO_PDB_PORT=0 MNP_DEMO_ENUM_PORT=0
 MNP_BUILD_DIR=$(dirname "$MNP_BIN_DIR")
 
 mkfifo "$tmp/demo.out"
@@ -33,6 +34,7 @@ check_match "the demo says it runs" 'mnp demo is running' "$banner"
 check_match "the demo says its cutover is immediate" 'cutover +immediate' "$banner"
 check_match "the demo names its four operators" 'CMCC.*CUCC.*CTCC.*CBN' "$banner"
 check_match "the demo prints its URL" 'API +http://127\.0\.0\.1:[0-9]+' "$banner"
+check_match "the demo prints where lookups are answered" 'pdb udp 127\.0\.0\.1:[0-9]+' "$banner"
 
 set +e
 walk=$("$scripts/demo-walkthrough" 2>&1)
@@ -43,6 +45,9 @@ check_match "every check of the walkthrough held" 'Every check held\.' "$walk"
 check_match "the port reached ACTIVE" '✓ the order is ACTIVE' "$walk"
 check_match "the lookup answers the new operator" '✓ ported, served by China Mobile' "$walk"
 check_match "three blockers in one reply" '✓ not eligible: a company' "$walk"
+check_match "the lookup replica answers over HTTP" '✓ HTTP: China Mobile, ported' "$walk"
+check_match "and over ENUM" '✓ ENUM: ;npdi;rn=' "$walk"
+check_match "and over pdb" '✓ pdb: OK with China Mobile' "$walk"
 [[ $walk_status -eq 0 ]] || printf '%s\n' "$walk"
 
 # The subscribers were generated with every blocker: the stores hold them.
