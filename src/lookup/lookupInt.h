@@ -40,8 +40,12 @@ size_t lookup_pdb_handle(void *arg, const mnp_udp_packet_t *in, size_t n, mnp_ud
 /* The ENUM resolver and UDP handler (lookup_enum.c); the TCP server. */
 int lookup_enum_resolve(void *ctx, uint64_t e164, unsigned ndigits, mnp_dns_number_t *out);
 size_t lookup_enum_handle(void *arg, const mnp_udp_packet_t *in, size_t n, mnp_udp_packet_t *out);
-int lookup_enum_tcp_start(mnp_lookup_servers_t *s, const char *address, uint16_t port,
-                          mnp_error_t *err);
+/* The TCP listener on address:port (0: a free one; s->tcp_port says which), MNP_EBUSY when the
+ * port is taken; closing it again; and its thread, once bound. */
+int lookup_enum_tcp_bind(mnp_lookup_servers_t *s, const char *address, uint16_t port,
+                         mnp_error_t *err);
+void lookup_enum_tcp_unbind(mnp_lookup_servers_t *s);
+int lookup_enum_tcp_run(mnp_lookup_servers_t *s, mnp_error_t *err);
 void lookup_enum_tcp_stop(mnp_lookup_servers_t *s);
 
 /* A worker's state, made on its own thread (init) and freed there (fini). */

@@ -203,8 +203,8 @@ done:
     return NULL;
 }
 
-int lookup_enum_tcp_start(mnp_lookup_servers_t *s, const char *address, uint16_t port,
-                          mnp_error_t *err)
+int lookup_enum_tcp_bind(mnp_lookup_servers_t *s, const char *address, uint16_t port,
+                         mnp_error_t *err)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
     if (inet_pton(AF_INET, address, &sa.sin_addr) != 1)
@@ -213,12 +213,29 @@ int lookup_enum_tcp_start(mnp_lookup_servers_t *s, const char *address, uint16_t
     s->tcp_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     if (s->tcp_fd < 0 || setsockopt(s->tcp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-        bind(s->tcp_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(s->tcp_fd, 64) != 0)
-        return mnp_error_set(err, MNP_EIO, "ENUM over TCP on %s:%u: %s", address, port,
-                             strerror(errno));
+        bind(s->tcp_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(s->tcp_fd, 64) != 0) {
+        int e = errno;
+        if (s->tcp_fd >= 0)
+            close(s->tcp_fd);
+        s->tcp_fd = -1;
+        return mnp_error_set(err, e == EADDRINUSE ? MNP_EBUSY : MNP_EIO,
+                             "ENUM over TCP on %s:%u: %s", address, port, strerror(e));
+    }
     socklen_t sl = sizeof(sa);
     getsockname(s->tcp_fd, (struct sockaddr *)&sa, &sl);
     s->tcp_port = ntohs(sa.sin_port);
+    return 0;
+}
+
+void lookup_enum_tcp_unbind(mnp_lookup_servers_t *s)
+{
+    if (s->tcp_fd >= 0)
+        close(s->tcp_fd);
+    s->tcp_fd = -1;
+}
+
+int lookup_enum_tcp_run(mnp_lookup_servers_t *s, mnp_error_t *err)
+{
     s->tcp_stop_fd = eventfd(0, EFD_CLOEXEC);
     if (s->tcp_stop_fd < 0)
         return mnp_error_set(err, MNP_EIO, "eventfd: %s", strerror(errno));

@@ -2,8 +2,13 @@
  * lookup_servers.h: starting and stopping the pdb and ENUM servers, and each worker thread's
  * state (made on the worker's own thread, so its reader slot is that thread's).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "lookupInt.h"
 #include "mnp/alloc.h"
@@ -61,6 +66,44 @@ static int start_udp(mnp_lookup_servers_t *s, const char *address, uint16_t port
     return mnp_udp_server_start(&cfg, out, err);
 }
 
+#define ENUM_PORT_TRIES 16
+
+/* Whether nobody has UDP port on address: a socket without SO_REUSEPORT binds to it (and
+ * closes again). The engine's sockets share a port with any SO_REUSEPORT socket of the same
+ * user, so a chosen port is checked this way first. */
+static bool udp_port_free(const char *address, uint16_t port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    bool ok = fd >= 0 && inet_pton(AF_INET, address, &sa.sin_addr) == 1 &&
+              bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* ENUM over UDP and TCP on one port. Asked for any port, it takes a free TCP port and the same
+ * UDP port, trying again when the UDP one is taken (an ephemeral port free for one protocol may
+ * be in use for the other). */
+static int start_enum(mnp_lookup_servers_t *s, const mnp_lookup_servers_config_t *cfg,
+                      mnp_error_t *err)
+{
+    int rc = MNP_EBUSY;
+    for (int tries = 0; rc == MNP_EBUSY && tries < (cfg->enum_port ? 1 : ENUM_PORT_TRIES);
+         tries++) {
+        mnp_error_clear(err);
+        rc = lookup_enum_tcp_bind(s, cfg->enum_address, cfg->enum_port, err);
+        if (rc == 0 && cfg->enum_port == 0 && !udp_port_free(cfg->enum_address, s->tcp_port))
+            rc = mnp_error_set(err, MNP_EBUSY, "ENUM: UDP port %u is taken", s->tcp_port);
+        if (rc == 0)
+            rc = start_udp(s, cfg->enum_address, s->tcp_port, cfg->workers, lookup_enum_handle,
+                           &s->enum_udp, err);
+        if (rc != 0)
+            lookup_enum_tcp_unbind(s);
+    }
+    return rc == 0 ? lookup_enum_tcp_run(s, err) : rc;
+}
+
 int mnp_lookup_servers_start(const mnp_lookup_servers_config_t *cfg, mnp_lookup_servers_t **out,
                              mnp_error_t *err)
 {
@@ -78,13 +121,8 @@ int mnp_lookup_servers_start(const mnp_lookup_servers_config_t *cfg, mnp_lookup_
     if (cfg->pdb_address != NULL)
         rc = start_udp(s, cfg->pdb_address, cfg->pdb_port, cfg->workers, lookup_pdb_handle, &s->pdb,
                        err);
-    if (rc == 0 && cfg->enum_address != NULL) {
-        rc = start_udp(s, cfg->enum_address, cfg->enum_port, cfg->workers, lookup_enum_handle,
-                       &s->enum_udp, err);
-        /* TCP on the UDP port (the one chosen when the config said 0). */
-        if (rc == 0)
-            rc = lookup_enum_tcp_start(s, cfg->enum_address, mnp_udp_server_port(s->enum_udp), err);
-    }
+    if (rc == 0 && cfg->enum_address != NULL)
+        rc = start_enum(s, cfg, err);
     if (rc != 0) {
         mnp_lookup_servers_free(s);
         return rc;
