@@ -446,6 +446,28 @@ static void test_not_found_and_405(void **state)
     free_resp(&r);
 }
 
+/* A refusal made at the headers (no route, wrong method) with a body still to come: the refusal
+ * is the answer, no handler runs for the body's end, and the server goes on serving. */
+static void test_refusal_with_a_body(void **state)
+{
+    fixture_t *f = *state;
+    resp_t r;
+    for (int i = 0; i < 3; i++) {
+        post(f->port, "/v1/nope", "{\"a\":1}", &r);
+        assert_int_equal(r.status, 404);
+        free_resp(&r);
+        /* PUT with a body, written out: the route exists for other methods only. */
+        static const char put[] = "PUT /v1/orders/7 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+                                  "Content-Length: 7\r\n\r\n{\"a\":1}";
+        exchange(f->port, put, sizeof(put) - 1, &r);
+        assert_int_equal(r.status, 405);
+        free_resp(&r);
+    }
+    get(f->port, "GET", "/v1/orders/7", NULL, &r);
+    assert_int_equal(r.status, 200);
+    free_resp(&r);
+}
+
 static void test_body_limit(void **state)
 {
     fixture_t *f = *state;
@@ -804,6 +826,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_routes),
         T(test_not_found_and_405),
+        T(test_refusal_with_a_body),
         T(test_body_limit),
         T(test_problems),
         T(test_metrics_counted),
