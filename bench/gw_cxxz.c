@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "durable_bench.h"
 #include "http_load.h"
@@ -93,6 +94,7 @@ int main(int argc, char **argv)
         return 1;
     fprintf(f, "%s\n", keys[1]);
     fclose(f);
+    chmod(keyp, 0600); /* mnpd reads only a key file no one else can */
     if (hl_cucc_subscribers_import(bin, csv, gw, r.blocks, r.nblocks, SUBSCRIBERS, 10) != 0)
         return 1;
     f = fopen(conf, "w");

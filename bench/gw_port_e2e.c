@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "durable_bench.h"
 #include "http_load.h"
@@ -136,6 +137,7 @@ static int write_conf(const char *conf, const char *ch, const char *dir, const r
         }
         fprintf(kf, "%s\n", r->keys[k]);
         fclose(kf);
+        chmod(keyp, 0600); /* mnpd reads only a key file no one else can */
         fprintf(f,
                 "[operator \"%s\"]\nname = %s\nservice_number = %s\nclearinghouse = local\n"
                 "api_key_file = %s\nstore = sqlite:%s/gw-e2e-%s.db\n",
@@ -246,7 +248,8 @@ int main(int argc, char **argv)
     snprintf(rlog, sizeof(rlog), "%s/gw-e2e-replica.log", args.dir);
     snprintf(rkey, sizeof(rkey), "%s/gw-e2e-replica.key", args.dir);
     snprintf(rdir, sizeof(rdir), "%s/gw-e2e-replica", args.dir);
-    snprintf(cmd, sizeof(cmd), "'%s/mnpctl' replica add BENCH --db '%s' > '%s' && echo ok", bin, ch,
+    snprintf(cmd, sizeof(cmd),
+             "umask 077 && '%s/mnpctl' replica add BENCH --db '%s' > '%s' && echo ok", bin, ch,
              rkey);
     FILE *rf = NULL;
     if (hl_command_line(cmd, line, sizeof(line)) != 0 || (rf = fopen(rconf, "w")) == NULL)

@@ -1,10 +1,11 @@
 /*
- * Reading an API key from a file, as the gateway and the lookup replica do at start: the first
- * line, checked, and wiped from every buffer it passed through.
+ * Reading an API key from a file, as the gateway and the lookup replica do at start: a file only
+ * its owner can read, its first line, checked, and wiped from every buffer it passed through.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mnpd.h"
 
@@ -13,6 +14,15 @@ int mnpd_read_api_key(const char *path, char key[MNP_APIKEY_STR_SIZE], mnp_error
     FILE *f = fopen(path, "re");
     if (f == NULL)
         return mnp_error_set(err, MNP_EIO, "api_key_file %s: %s", path, strerror(errno));
+    /* The key acts as the operator (or replica) at the clearinghouse: only its owner reads it. */
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || (st.st_mode & 077) != 0) {
+        fclose(f);
+        return mnp_error_set(err, MNP_EFORMAT,
+                             "api_key_file %s: group or others may read it (mode %03o); make it "
+                             "the owner's alone: chmod 600",
+                             path, (unsigned)(st.st_mode & 0777));
+    }
     char line[256] = "";
     bool got = fgets(line, sizeof(line), f) != NULL;
     fclose(f);

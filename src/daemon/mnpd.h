@@ -79,7 +79,8 @@ typedef struct mnpd_config {
     const char *file; /* the configuration's name, for messages about what it points to */
 } mnpd_config_t;
 
-/* An API key for the clearinghouse (an operator's or a replica's): the first line of path,
+/* An API key for the clearinghouse (an operator's or a replica's): the first line of path (a
+ * file no one but its owner may read),
  * checked to be one mnpctl printed (keyfile.c). The caller wipes key after use. */
 int mnpd_read_api_key(const char *path, char key[MNP_APIKEY_STR_SIZE], mnp_error_t *err) MNP_WUR;
 

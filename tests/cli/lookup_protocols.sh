@@ -34,6 +34,18 @@ enum_listen = 127.0.0.1:0
 workers = 2
 carriers = CMCC:1,CUCC:2,CTCC:3,CBN:4
 CONF
+# A replica's key file that others may read is refused, with the remedy.
+cp "$tmp/lookup.key" "$tmp/open.key"
+chmod 644 "$tmp/open.key"
+sed "s|^api_key_file = .*|api_key_file = $tmp/open.key|" "$tmp/lookup.conf" >"$tmp/open.conf"
+set +e
+"$mnpd" --config "$tmp/open.conf" 2>"$tmp/open.err"
+st=$?
+set -e
+check "a key file others may read: mnpd refuses to start" 1 "$st"
+check_match "and says why and what to do" 'group or others may read it \(mode 644\).*chmod 600' \
+    "$(cat "$tmp/open.err")"
+
 lookup_start "$tmp/lookup.conf"
 trap 'kill -TERM $lookup_pid $mnpd_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
 pdb_port=$lookup_pdb enum_port=$lookup_enum http_port=$lookup_http
