@@ -110,6 +110,11 @@ static void test_bad_batches(void **state)
     mnp_lookup_answer_t a = get1(r, CUCC_1);
     assert_false(a.ported);
     assert_int_equal(a.seq, 0); /* nothing of either batch */
+    assert_true(mnp_lookup_change_valid(t, &bad_number[0]));
+    assert_false(mnp_lookup_change_valid(t, &bad_number[1]));
+    assert_false(mnp_lookup_change_valid(t, &bad_code[1]));
+    mnp_lookup_change_t no_code = {.seq = 1, .e164 = CUCC_1, .op = ""};
+    assert_false(mnp_lookup_change_valid(t, &no_code));
 
     /* At most MNP_LOOKUP_OPS_MAX operators; the batch that would pass it applies nothing. */
     mnp_lookup_change_t many[MNP_LOOKUP_OPS_MAX + 1];

@@ -56,6 +56,10 @@ typedef struct mnp_lookup_change {
 int mnp_lookup_apply(mnp_lookup_t *t, const mnp_lookup_change_t *changes, size_t n,
                      uint64_t upto_seq, mnp_error_t *err) MNP_WUR;
 
+/* Whether mnp_lookup_apply takes c: a number of the plan and an operator code of 1 to 7
+ * characters. A replica drops (and logs) a change that is not, rather than stop at it. */
+bool mnp_lookup_change_valid(const mnp_lookup_t *t, const mnp_lookup_change_t *c);
+
 /* The sequence number the current version reflects, the number of changes held beside the base
  * (a replica fetches a new snapshot when these grow large), and the base's own sequence. */
 typedef struct mnp_lookup_figures {

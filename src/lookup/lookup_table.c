@@ -191,6 +191,14 @@ int mnp_lookup_load(mnp_lookup_t *t, mnp_npdb_t *db, mnp_error_t *err)
     return 0;
 }
 
+bool mnp_lookup_change_valid(const mnp_lookup_t *t, const mnp_lookup_change_t *c)
+{
+    mnp_numinfo_t info;
+    classify(t->plan, c->e164, &info);
+    size_t len = c->op != NULL ? strnlen(c->op, MNP_NPDB_OP_CODE_MAX) : 0;
+    return info.holder != MNP_OP_NONE && len > 0 && len < MNP_NPDB_OP_CODE_MAX;
+}
+
 int mnp_lookup_apply(mnp_lookup_t *t, const mnp_lookup_change_t *changes, size_t n,
                      uint64_t upto_seq, mnp_error_t *err)
 {

@@ -207,6 +207,18 @@ int mnp_replica_poll(mnp_replica_t *r, unsigned wait_s, size_t *applied, mnp_err
     int64_t last_at_ms = 0;
     if (rc == 0)
         rc = read_page(page, &changes, &n, &next, &last_at_ms, err);
+    /* A change no table can hold (the clearinghouse sends none) is dropped and said, so that it
+     * cannot stop the replica on this page for ever. */
+    size_t kept = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (mnp_lookup_change_valid(r->table, &changes[i]))
+            changes[kept++] = changes[i];
+        else
+            mnp_log(
+                MNP_LOG_ERROR, "replica drops a change it cannot hold",
+                MNP_KV(MNP_KV_U64("seq", changes[i].seq), MNP_KV_U64("number", changes[i].e164)));
+    }
+    n = rc == 0 ? kept : n;
     if (rc == 0)
         rc = journal_append(r->journal_fd, r->journal_path, changes, n, err);
     if (rc == 0 && next > f.seq)
