@@ -61,7 +61,9 @@ int mnp_lookup_apply(mnp_lookup_t *t, const mnp_lookup_change_t *changes, size_t
 bool mnp_lookup_change_valid(const mnp_lookup_t *t, const mnp_lookup_change_t *c);
 
 /* The sequence number the current version reflects, the number of changes held beside the base
- * (a replica fetches a new snapshot when these grow large), and the base's own sequence. */
+ * (a replica fetches a new snapshot when these grow large), and the base's own sequence. The
+ * writer's thread only (it reads the current version without a reader slot); readers get the
+ * sequence number with each answer. */
 typedef struct mnp_lookup_figures {
     uint64_t seq;
     uint64_t base_seq;

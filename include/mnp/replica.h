@@ -67,6 +67,7 @@ typedef struct mnp_replica_figures {
     uint64_t changes;      /* NPDB changes applied since start */
     uint64_t held_changes; /* changes held beside the snapshot */
 } mnp_replica_figures_t;
+/* The thread that drives the replica only (see mnp_lookup_figures). */
 void mnp_replica_figures(mnp_replica_t *r, mnp_replica_figures_t *out);
 
 #endif

@@ -129,11 +129,12 @@ static void post_batch(mnp_http_request_t *req, void *ud)
         return;
     }
     mnp_lookup_get(r, keys, n, answers); /* one version: every answer of the same seq */
+    uint64_t none = 0, seq;
+    mnp_lookup_answer_t empty;
+    mnp_lookup_get(r, &none, 1, &empty); /* the seq an empty list reflects (no number: 0) */
+    seq = empty.seq;
     mnp_lookup_reader_release(r);
     json_t *list = json_array();
-    mnp_lookup_figures_t f;
-    mnp_lookup_figures(api->table, &f);
-    uint64_t seq = f.seq; /* for an empty list; else the answers' own */
     for (size_t i = 0; i < n; i++) {
         seq = answers[i].seq;
         if (why[i] == NULL && !answers[i].known)
