@@ -1,9 +1,10 @@
 /*
  * Private to the gateway's files of the SQLite backend (sqlite_gateway.c,
- * sqlite_gateway_queue.c): the argument checks every gateway function starts with, and the one
- * way their statements are bound and run. A statement's parameters are given as a list of
- * values, ?1 first, so each function states what it binds once instead of in a run of
- * sqlite3_bind calls, and stepping, resetting and turning a failure into err happen in one place.
+ * sqlite_gateway_agreements.c, sqlite_gateway_queue.c, sqlite_gateway_reports.c): the argument
+ * checks every gateway function starts with, and the one way their statements are bound and run. A
+ * statement's parameters are given as a list of values, ?1 first, so each function states what it
+ * binds once instead of in a run of sqlite3_bind calls, and stepping, resetting and turning a
+ * failure into err happen in one place.
  */
 #ifndef MNP_GATEWAY_INT_H
 #define MNP_GATEWAY_INT_H
@@ -81,6 +82,22 @@ int gw_run(store_conn_t *c, int slot, const char *sql, const gw_val_t *vals, siz
 int gw_row(store_conn_t *c, int slot, const char *sql, const gw_val_t *vals, size_t n,
            void (*read)(sqlite3_stmt *st, void *out), void *out, const char *what,
            mnp_error_t *err);
+
+/* The error of a number that is not E.164 (MNP_EINVAL). */
+int gw_bad_number(uint64_t number, mnp_error_t *err);
+
+/* The checks of a write of op's number: a write transaction, a well-formed op and number. */
+int gw_write_start_number(mnp_txn_t *txn, const char *op, uint64_t number, mnp_error_t *err);
+
+/* Reads the row of op's number from the statement in slot (?1 op, ?2 number) with read: 0, or
+ * MNP_ENOENT with err untouched when there is none (a number that is not E.164 has none). */
+int gw_key_row(store_conn_t *c, int slot, const char *sql, const char *op, uint64_t number,
+               void (*read)(sqlite3_stmt *st, void *out), void *out, const char *what,
+               mnp_error_t *err);
+
+/* Whether op has a subscriber with number: 0, MNP_ENOENT with err naming the number, or the
+ * store's failure. */
+int gw_subscriber_exists(store_conn_t *c, const char *op, uint64_t number, mnp_error_t *err);
 
 /* A row reader for gw_row: integer columns 0, 1, ... into the int64_t array out, as many as
  * the row has, at most GW_INTS_MAX. */

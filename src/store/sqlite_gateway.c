@@ -1,28 +1,23 @@
 /*
- * An operator gateway's subscriber records, term agreements, freezes and issued codes in the
- * SQLite backend (store_gateway.h). Every statement names the operator first, matching the
- * tables' keys, so one tenant never reads or changes another's rows. Subscribers are upserted
- * one by one, reading the stored record first: only a real change moves updated_ms, and only a
- * changed status or identity moves the instant the donor's objections D01 and D02 are judged
- * against. Agreements are insert-only (apart from being ended, once) and keyed by their terms
- * (gw_agreements_terms): an agreement handed over again keeps the created_ms it had, so re-sending
- * a billing export can never make an old agreement look new, nor a new one look old (RULE §3.1).
+ * An operator gateway's subscriber records, freezes and issued codes in the SQLite backend
+ * (store_gateway.h); its term agreements are in sqlite_gateway_agreements.c. Every statement names
+ * the operator first, matching the tables' keys, so one tenant never reads or changes another's
+ * rows. Subscribers are upserted one by one, reading the stored record first: only a real change
+ * moves updated_ms, and only a changed status or identity moves the instant the donor's objections
+ * D01 and D02 are judged against.
  */
 #include <string.h>
 
 #include "gatewayInt.h"
 
-/* Slots STMT_GATEWAY_BASE + 0 .. + 23; sqlite_gateway_queue.c has + 24 .. + 47. */
+/* Slots STMT_GATEWAY_BASE + 0 .. + 15; sqlite_gateway_agreements.c has + 16 .. + 23,
+ * sqlite_gateway_queue.c + 24 .. + 47. */
 enum {
     SUB_GET = STMT_GATEWAY_BASE,
     SUB_INSERT,
     SUB_UPDATE,
     SUB_SET_ACTIVE,
     SUB_EXISTS,
-    AGR_INSERT,
-    AGR_OF,
-    AGR_END,
-    AGR_GET,
     FREEZE_INSERT,
     FREEZE_GET,
     CODE_PUT,
@@ -45,20 +40,6 @@ enum {
 #define SQL_SUB_SET_ACTIVE                                                                         \
     "UPDATE gw_subscribers SET active = ?3, updated_ms = ?4 WHERE op = ?1 AND number = ?2"
 #define SQL_SUB_EXISTS "SELECT 1 FROM gw_subscribers WHERE op = ?1 AND number = ?2"
-/* DO NOTHING only for the terms index: unlike INSERT OR IGNORE, a CHECK still fails. */
-#define SQL_AGR_INSERT                                                                             \
-    "INSERT INTO gw_agreements(op, number, name, start_ms, end_ms, fee_fen, has_term, "            \
-    "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "                                         \
-    "ON CONFLICT(op, number, name, start_ms, end_ms, fee_fen, has_term) DO NOTHING"
-/* The columns agreement_row reads; ended_ms is NULL while the agreement has not been ended. */
-#define AGR_COLS "id, name, start_ms, end_ms, fee_fen, has_term, created_ms, ended_ms"
-#define SQL_AGR_OF                                                                                 \
-    "SELECT " AGR_COLS " FROM gw_agreements WHERE op = ?1 AND number = ?2 "                        \
-    "ORDER BY created_ms, id"
-/* Only an agreement not yet ended: the first end is the one that counts. */
-#define SQL_AGR_END                                                                                \
-    "UPDATE gw_agreements SET ended_ms = ?3 WHERE op = ?1 AND id = ?2 AND ended_ms IS NULL"
-#define SQL_AGR_GET "SELECT " AGR_COLS ", number FROM gw_agreements WHERE op = ?1 AND id = ?2"
 #define SQL_FREEZE_INSERT                                                                          \
     "INSERT INTO gw_freezes(op, number, first_ms) VALUES (?1, ?2, ?3) "                            \
     "ON CONFLICT(op, number) DO NOTHING"
@@ -125,26 +106,26 @@ void gw_ints_row(sqlite3_stmt *st, void *out)
         v[i] = sqlite3_column_int64(st, i);
 }
 
-static int bad_number(uint64_t number, mnp_error_t *err)
+int gw_bad_number(uint64_t number, mnp_error_t *err)
 {
     return mnp_error_set(err, MNP_EINVAL, "%llu is not an E.164 number",
                          (unsigned long long)number);
 }
 
 /* The checks of a write of op's number. */
-static int write_start_number(mnp_txn_t *txn, const char *op, uint64_t number, mnp_error_t *err)
+int gw_write_start_number(mnp_txn_t *txn, const char *op, uint64_t number, mnp_error_t *err)
 {
     int rc = gw_write_start(txn, op, err);
     if (rc == 0 && !gw_number_ok(number))
-        rc = bad_number(number, err);
+        rc = gw_bad_number(number, err);
     return rc;
 }
 
 /* Reads the row of op's number from the statement in slot (?1 op, ?2 number) with read: 0, or
  * MNP_ENOENT with err untouched when there is none (a number that is not E.164 has none). */
-static int key_row(store_conn_t *c, int slot, const char *sql, const char *op, uint64_t number,
-                   void (*read)(sqlite3_stmt *st, void *out), void *out, const char *what,
-                   mnp_error_t *err)
+int gw_key_row(store_conn_t *c, int slot, const char *sql, const char *op, uint64_t number,
+               void (*read)(sqlite3_stmt *st, void *out), void *out, const char *what,
+               mnp_error_t *err)
 {
     if (!gw_number_ok(number))
         return MNP_ENOENT;
@@ -157,7 +138,7 @@ static int check_row(const mnp_subscriber_row_t *row, mnp_error_t *err)
 {
     const mnp_subscriber_t *s = &row->sub;
     if (!gw_number_ok(s->number))
-        return bad_number(s->number, err);
+        return gw_bad_number(s->number, err);
     unsigned long long num = (unsigned long long)s->number;
     if (!gw_fits(s->name, sizeof(s->name), 1))
         return mnp_error_set(err, MNP_EINVAL, "subscriber %llu: name must be 1 to %zu bytes", num,
@@ -259,8 +240,8 @@ static int subscriber_put(store_conn_t *c, const char *op, const mnp_subscriber_
 {
     const mnp_subscriber_t *s = &row->sub;
     mnp_gw_subscriber_t old;
-    int rc = key_row(c, SUB_GET, SQL_SUB_GET, op, s->number, subscriber_row, &old,
-                     "reading a subscriber", err);
+    int rc = gw_key_row(c, SUB_GET, SQL_SUB_GET, op, s->number, subscriber_row, &old,
+                        "reading a subscriber", err);
     if (rc != 0 && rc != MNP_ENOENT)
         return rc;
     bool found = rc == 0;
@@ -326,8 +307,8 @@ int mnp_txn_gw_subscriber_get(mnp_txn_t *txn, const char *op, uint64_t number,
 {
     int rc = gw_check_op(op, err);
     if (rc == 0)
-        rc = key_row(sqlite_conn(txn), SUB_GET, SQL_SUB_GET, op, number, subscriber_row, out,
-                     "reading a subscriber", err);
+        rc = gw_key_row(sqlite_conn(txn), SUB_GET, SQL_SUB_GET, op, number, subscriber_row, out,
+                        "reading a subscriber", err);
     if (rc == MNP_ENOENT)
         return mnp_error_set(err, rc, "%s has no subscriber %llu", op, (unsigned long long)number);
     return rc;
@@ -337,7 +318,7 @@ int mnp_txn_gw_subscriber_set_active(mnp_txn_t *txn, const char *op, uint64_t nu
                                      int64_t now_ms, mnp_error_t *err)
 {
     store_conn_t *c = sqlite_conn(txn);
-    int rc = write_start_number(txn, op, number, err);
+    int rc = gw_write_start_number(txn, op, number, err);
     if (rc == 0)
         rc = gw_run(c, SUB_SET_ACTIVE, SQL_SUB_SET_ACTIVE,
                     GW_VALS(GW_TEXT(op), GW_INT(number), GW_INT(active ? 1 : 0), GW_INT(now_ms)),
@@ -350,163 +331,14 @@ int mnp_txn_gw_subscriber_set_active(mnp_txn_t *txn, const char *op, uint64_t nu
     return 0;
 }
 
-/* ---- agreements --------------------------------------------------------------------------- */
-
-static int check_agreement(const mnp_agreement_row_t *row, mnp_error_t *err)
+int gw_subscriber_exists(store_conn_t *c, const char *op, uint64_t number, mnp_error_t *err)
 {
-    const mnp_agreement_t *a = &row->agreement;
-    if (!gw_number_ok(row->number))
-        return bad_number(row->number, err);
-    unsigned long long num = (unsigned long long)row->number;
-    if (!gw_fits(a->name, sizeof(a->name), 1))
-        return mnp_error_set(err, MNP_EINVAL, "agreement of %llu: name must be 1 to %zu bytes", num,
-                             sizeof(a->name) - 1);
-    if (a->end_ms <= a->start_ms)
-        return mnp_error_set(err, MNP_EINVAL, "agreement of %llu: it must end after it starts",
-                             num);
-    if (a->fee_fen < 0)
-        return mnp_error_set(err, MNP_EINVAL, "agreement of %llu: the fee must be 0 or more", num);
-    return 0;
-}
-
-/* 0 when op has a subscriber with number, MNP_ENOENT (err set) when not. */
-static int subscriber_exists(store_conn_t *c, const char *op, uint64_t number, mnp_error_t *err)
-{
-    int rc = key_row(c, SUB_EXISTS, SQL_SUB_EXISTS, op, number, NULL, NULL,
-                     "looking up a subscriber", err);
+    int rc = gw_key_row(c, SUB_EXISTS, SQL_SUB_EXISTS, op, number, NULL, NULL,
+                        "looking up a subscriber", err);
     if (rc == MNP_ENOENT)
         return mnp_error_set(err, rc,
                              "%s has no subscriber %llu: an agreement needs its subscriber first",
                              op, (unsigned long long)number);
-    return rc;
-}
-
-int mnp_txn_gw_agreements_add(mnp_txn_t *txn, const char *op, const mnp_agreement_row_t *rows,
-                              size_t n, int64_t now_ms, size_t *added, mnp_error_t *err)
-{
-    store_conn_t *c = sqlite_conn(txn);
-    int rc = gw_write_start(txn, op, err);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = check_agreement(&rows[i], err);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = subscriber_exists(c, op, rows[i].number, err);
-    if (rc != 0)
-        return rc;
-    size_t nadded = 0;
-    for (size_t i = 0; i < n; i++) {
-        const mnp_agreement_t *a = &rows[i].agreement;
-        rc = gw_run(c, AGR_INSERT, SQL_AGR_INSERT,
-                    GW_VALS(GW_TEXT(op), GW_INT(rows[i].number), GW_TEXT(a->name),
-                            GW_INT(a->start_ms), GW_INT(a->end_ms), GW_INT(a->fee_fen),
-                            GW_INT(a->has_term ? 1 : 0), GW_INT(now_ms)),
-                    "adding an agreement", err);
-        if (rc != 0)
-            return rc;
-        nadded += (size_t)sqlite3_changes(c->db);
-    }
-    if (added != NULL)
-        *added = nadded;
-    return 0;
-}
-
-/* Reads a row of AGR_COLS into the mnp_agreement_t out (a NULL ended_ms reads as 0). */
-static void agreement_row(sqlite3_stmt *st, void *out)
-{
-    mnp_agreement_t *a = out;
-    memset(a, 0, sizeof(*a));
-    a->id = sqlite3_column_int64(st, 0);
-    sqlite_column_text(st, 1, a->name, sizeof(a->name));
-    a->start_ms = sqlite3_column_int64(st, 2);
-    a->end_ms = sqlite3_column_int64(st, 3);
-    a->fee_fen = sqlite3_column_int64(st, 4);
-    a->has_term = sqlite3_column_int(st, 5) != 0;
-    a->created_ms = sqlite3_column_int64(st, 6);
-    a->ended_ms = sqlite3_column_int64(st, 7);
-}
-
-/* An agreement with the number it belongs to (SQL_AGR_GET). */
-typedef struct agreement_of {
-    mnp_agreement_t a;
-    uint64_t number;
-} agreement_of_t;
-
-static void agreement_of_row(sqlite3_stmt *st, void *out)
-{
-    agreement_of_t *r = out;
-    agreement_row(st, &r->a);
-    r->number = (uint64_t)sqlite3_column_int64(st, 8);
-}
-
-int mnp_txn_gw_agreements_of(mnp_txn_t *txn, const char *op, uint64_t number, mnp_agreement_t *out,
-                             size_t max, size_t *n, mnp_error_t *err)
-{
-    store_conn_t *c = sqlite_conn(txn);
-    int rc = gw_check_op(op, err);
-    if (rc != 0)
-        return rc;
-    *n = 0;
-    if (!gw_number_ok(number))
-        return 0;
-    sqlite3_stmt *st = gw_stmt(c, AGR_OF, SQL_AGR_OF, GW_VALS(GW_TEXT(op), GW_INT(number)), err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    size_t count = 0;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count < max)
-            agreement_row(st, &out[count]);
-        count++;
-    }
-    sqlite3_reset(st);
-    if (s != SQLITE_DONE)
-        return sqlite_fail(c, "reading agreements", err);
-    *n = count;
-    return 0;
-}
-
-int mnp_txn_gw_agreement_get(mnp_txn_t *txn, const char *op, int64_t id, mnp_agreement_t *out,
-                             uint64_t *number, mnp_error_t *err)
-{
-    agreement_of_t r;
-    int rc = gw_check_op(op, err);
-    if (rc == 0)
-        rc = gw_row(sqlite_conn(txn), AGR_GET, SQL_AGR_GET, GW_VALS(GW_TEXT(op), GW_INT(id)),
-                    agreement_of_row, &r, "reading an agreement", err);
-    if (rc == MNP_ENOENT)
-        return mnp_error_set(err, rc, "%s has no agreement %lld", op, (long long)id);
-    if (rc != 0)
-        return rc;
-    *out = r.a;
-    if (number != NULL)
-        *number = r.number;
-    return 0;
-}
-
-int mnp_txn_gw_agreement_end(mnp_txn_t *txn, const char *op, int64_t id, int64_t ended_ms,
-                             bool *already, mnp_error_t *err)
-{
-    store_conn_t *c = sqlite_conn(txn);
-    int rc = gw_write_start(txn, op, err);
-    if (rc != 0)
-        return rc;
-    /* 0 is how a reader is told "not ended", so it cannot be an instant of ending. */
-    if (ended_ms <= 0)
-        return mnp_error_set(err, MNP_EINVAL, "an agreement cannot end at %lld",
-                             (long long)ended_ms);
-    rc = gw_run(c, AGR_END, SQL_AGR_END, GW_VALS(GW_TEXT(op), GW_INT(id), GW_INT(ended_ms)),
-                "ending an agreement", err);
-    if (rc != 0)
-        return rc;
-    if (sqlite3_changes(c->db) > 0) {
-        *already = false;
-        return 0;
-    }
-    /* Nothing changed: either it was ended before (RULE E04: the first end stands, so a
-     * repeated request from the billing system cannot move it), or op has no such agreement. */
-    mnp_agreement_t a;
-    rc = mnp_txn_gw_agreement_get(txn, op, id, &a, NULL, err);
-    if (rc == 0)
-        *already = true;
     return rc;
 }
 
@@ -515,7 +347,7 @@ int mnp_txn_gw_agreement_end(mnp_txn_t *txn, const char *op, int64_t id, int64_t
 int mnp_txn_gw_freeze(mnp_txn_t *txn, const char *op, uint64_t number, int64_t now_ms,
                       int64_t *first_ms, mnp_error_t *err)
 {
-    int rc = write_start_number(txn, op, number, err);
+    int rc = gw_write_start_number(txn, op, number, err);
     /* RULE §3.1: only the first query freezes; later ones leave its instant alone. */
     if (rc == 0)
         rc =
@@ -530,8 +362,8 @@ int mnp_txn_gw_freeze_get(mnp_txn_t *txn, const char *op, uint64_t number, int64
     int64_t v[GW_INTS_MAX];
     int rc = gw_check_op(op, err);
     if (rc == 0)
-        rc = key_row(sqlite_conn(txn), FREEZE_GET, SQL_FREEZE_GET, op, number, gw_ints_row, v,
-                     "reading a freeze", err);
+        rc = gw_key_row(sqlite_conn(txn), FREEZE_GET, SQL_FREEZE_GET, op, number, gw_ints_row, v,
+                        "reading a freeze", err);
     if (rc == MNP_ENOENT)
         return mnp_error_set(err, rc, "number %llu of %s was never queried",
                              (unsigned long long)number, op);
@@ -543,7 +375,7 @@ int mnp_txn_gw_freeze_get(mnp_txn_t *txn, const char *op, uint64_t number, int64
 int mnp_txn_gw_code_issued(mnp_txn_t *txn, const char *op, uint64_t number, int64_t issued_ms,
                            int64_t expires_ms, mnp_error_t *err)
 {
-    int rc = write_start_number(txn, op, number, err);
+    int rc = gw_write_start_number(txn, op, number, err);
     if (rc != 0)
         return rc;
     if (expires_ms < issued_ms)
@@ -559,8 +391,8 @@ int mnp_txn_gw_code_get(mnp_txn_t *txn, const char *op, uint64_t number, int64_t
     int64_t v[GW_INTS_MAX];
     int rc = gw_check_op(op, err);
     if (rc == 0)
-        rc = key_row(sqlite_conn(txn), CODE_GET, SQL_CODE_GET, op, number, gw_ints_row, v,
-                     "reading an issued code", err);
+        rc = gw_key_row(sqlite_conn(txn), CODE_GET, SQL_CODE_GET, op, number, gw_ints_row, v,
+                        "reading an issued code", err);
     if (rc == MNP_ENOENT)
         return mnp_error_set(err, rc, "%s issued no code for number %llu", op,
                              (unsigned long long)number);
