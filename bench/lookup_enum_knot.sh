@@ -10,6 +10,9 @@
 # Usage: bench/lookup_enum_knot.sh [BUILD_DIR] [--count N] [--seconds S] [--inflight K]
 set -euo pipefail
 
+# shellcheck source=bench/lib/bench.bash
+source "$(dirname "$0")/lib/bench.bash"
+
 build=build
 count=1000000
 seconds=5
@@ -93,18 +96,6 @@ log:
     any: info
 CONF
 
-# started LOG PATTERN [TRIES]: the first capture of PATTERN in LOG once it appears (bounded).
-started() {
-    local i v
-    for ((i = 0; i < ${3:-100}; i++)); do
-        v=$(sed -nE "s/$2/\\1/p" "$1" | head -1)
-        [[ -n "$v" ]] && { echo "$v"; return 0; }
-        timeout 0.5 tail -n0 -f "$1" >/dev/null 2>&1 || true # until it writes, at most 0.5 s
-    done
-    echo "lookup_enum_knot: no '$2' in $1" >&2
-    tail -5 "$1" >&2
-    return 1
-}
 "$build/bin/mnpd" --config lookup.conf 2>mnpd.log &
 pids+=($!)
 mnpd_pid=$!
@@ -121,8 +112,6 @@ load() { # load PORT
     "$build/bench/udp_load" --port "$1" --proto dns --inflight "$inflight" --seconds "$seconds" \
         --ported-count "$count" --ported-seed 1 --json
 }
-field() { sed -nE "s/.*\"$1\":([0-9.]+).*/\\1/p" <<<"$2"; }
-median() { sort -n | sed -n 2p; }
 reps=() knots=()
 for round in 1 2 3; do
     r=$(load "$enum")

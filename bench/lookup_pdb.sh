@@ -13,6 +13,9 @@
 # (W worker threads for the replica's pdb server and for the null responder alike)
 set -euo pipefail
 
+# shellcheck source=bench/lib/bench.bash
+source "$(dirname "$0")/lib/bench.bash"
+
 build=build
 count=10000000
 seconds=5
@@ -53,22 +56,10 @@ pdb_listen = 127.0.0.1:0
 workers = $workers
 CONF
 
-# started LOG PATTERN: the first capture of PATTERN in LOG once it appears (bounded).
-started() {
-    local i v
-    for ((i = 0; i < 100; i++)); do
-        v=$(sed -nE "s/$2/\\1/p" "$1" | head -1)
-        [[ -n "$v" ]] && { echo "$v"; return 0; }
-        timeout 0.1 tail -n0 -f "$1" >/dev/null 2>&1 || true # until it writes, at most 0.1 s
-    done
-    echo "lookup_pdb: no '$2' in $1" >&2
-    return 1
-}
 load() { # load PORT INFLIGHT
     "$build/bench/udp_load" --port "$1" --proto pdb --inflight "$2" --seconds "$seconds" \
         --ported-count "$count" --ported-seed 1 --json
 }
-field() { sed -nE "s/.*\"$1\":([0-9.]+).*/\\1/p" <<<"$2"; }
 
 "$build/bin/mnpd" --config lookup.conf 2>mnpd.log &
 pids+=($!)
@@ -80,7 +71,6 @@ null=$(started null.out 'listening on 127\.0\.0\.1:([0-9]+)')
 
 # This machine is shared and noisy: the two servers take turns, three rounds, and the medians
 # make the ratio.
-median() { sort -n | sed -n 2p; }
 reps=() nulls=()
 for round in 1 2 3; do
     r=$(load "$pdb" "$inflight")

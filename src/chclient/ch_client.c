@@ -122,22 +122,31 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
     return mnp_buf_error(b) == 0 ? size * n : 0; /* 0 aborts an answer over the cap */
 }
 
+/* The start of every call: not stopped, a handle from the pool, the whole URL in url. */
+static int start_call(mnp_ch_client_t *c, const char *path, char *url, size_t url_size, CURL **h,
+                      mnp_error_t *err)
+{
+    if (atomic_load(&c->aborted))
+        return mnp_error_set(err, MNP_EIO, "clearinghouse client stopped");
+    if ((size_t)snprintf(url, url_size, "%s%s", c->base_url, path) >= url_size)
+        return mnp_error_set(err, MNP_EINVAL, "clearinghouse path too long");
+    *h = take(c);
+    if (*h == NULL)
+        return mnp_error_set(err, MNP_ENOMEM, "libcurl: cannot make a handle");
+    return 0;
+}
+
 int mnp_ch_client_call(mnp_ch_client_t *c, const char *method, const char *path, const char *body,
                        int *status, json_t **answer, mnp_error_t *err)
 {
     *status = 0;
     if (answer != NULL)
         *answer = NULL;
-    if (atomic_load(&c->aborted))
-        return mnp_error_set(err, MNP_EIO, "clearinghouse client stopped");
-    CURL *h = take(c);
-    if (h == NULL)
-        return mnp_error_set(err, MNP_ENOMEM, "libcurl: cannot make a handle");
     char url[2048];
-    if ((size_t)snprintf(url, sizeof(url), "%s%s", c->base_url, path) >= sizeof(url)) {
-        give_back(c, h);
-        return mnp_error_set(err, MNP_EINVAL, "clearinghouse path too long");
-    }
+    CURL *h = NULL;
+    int rc = start_call(c, path, url, sizeof(url), &h, err);
+    if (rc != 0)
+        return rc;
     mnp_buf_t b;
     mnp_buf_init(&b, ANSWER_MAX);
     struct curl_slist *headers = curl_slist_append(NULL, c->auth_header);
@@ -163,7 +172,6 @@ int mnp_ch_client_call(mnp_ch_client_t *c, const char *method, const char *path,
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
     curl_slist_free_all(headers);
     give_back(c, h);
-    int rc = 0;
     if (cc != CURLE_OK) {
         rc = mnp_error_set(err, MNP_EIO, "clearinghouse %s %s: %s", method, path,
                            curl_easy_strerror(cc));
@@ -232,16 +240,11 @@ int mnp_ch_client_download(mnp_ch_client_t *c, const char *path, int fd, uint64_
     *status = 0;
     if (header_value != NULL && header_size > 0)
         header_value[0] = '\0';
-    if (atomic_load(&c->aborted))
-        return mnp_error_set(err, MNP_EIO, "clearinghouse client stopped");
-    CURL *h = take(c);
-    if (h == NULL)
-        return mnp_error_set(err, MNP_ENOMEM, "libcurl: cannot make a handle");
     char url[2048];
-    if ((size_t)snprintf(url, sizeof(url), "%s%s", c->base_url, path) >= sizeof(url)) {
-        give_back(c, h);
-        return mnp_error_set(err, MNP_EINVAL, "clearinghouse path too long");
-    }
+    CURL *h = NULL;
+    int rc = start_call(c, path, url, sizeof(url), &h, err);
+    if (rc != 0)
+        return rc;
     download_t d = {.fd = fd,
                     .max = max_bytes,
                     .header = header_value != NULL ? header : NULL,

@@ -21,18 +21,8 @@ for tool in kamailio sipp; do
 done
 src="${MNP_SOURCE_DIR:?}"
 mnpd_setup
-(umask 077 && "$bin" replica add LOOKUP1 --db "$db" >"$tmp/lookup.key")
 mnpd_start
-ch_port=$port
-
-cat >"$tmp/lookup.conf" <<CONF
-[lookup]
-listen = 127.0.0.1:0
-clearinghouse = http://127.0.0.1:$ch_port
-api_key_file = $tmp/lookup.key
-state_dir = $tmp/state
-pdb_listen = 127.0.0.1:0
-CONF
+lookup_setup "pdb_listen = 127.0.0.1:0"
 lookup_start "$tmp/lookup.conf"
 kam_pid=""
 trap 'kill -TERM $kam_pid $lookup_pid $mnpd_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT

@@ -1,5 +1,5 @@
-# Shared by the tests of a lookup replica (sourced after mnpd.bash, not run): starting a replica
-# from a configuration and waiting for it, and waiting until it applied the feed up to a
+# Shared by the tests of a lookup replica (sourced after mnpd.bash, not run): its credential and
+# configuration, starting it and waiting for it, and waiting until it applied the feed up to a
 # sequence number.
 
 # lookup_start CONF: starts mnpd with CONF (a [lookup] section) and reads its log until it is up
@@ -39,4 +39,17 @@ lookup_wait_seq() {
         http GET "/v1/events?after=1000000000&wait=1" "$miit"
     done
     check "the replica reached seq $1" "$1" "$s"
+}
+
+# lookup_setup [KEY=VALUE...]: after mnpd_setup and mnpd_start, a replica credential
+# ($tmp/lookup.key) and $tmp/lookup.conf: a [lookup] on ephemeral ports following the
+# clearinghouse on $port, with its state in $tmp/state and the given extra keys. Sets ch_port.
+lookup_setup() {
+    ch_port=$port
+    (umask 077 && "$bin" replica add LOOKUP1 --db "$db" >"$tmp/lookup.key")
+    {
+        printf '[lookup]\nlisten = 127.0.0.1:0\nclearinghouse = http://127.0.0.1:%s\n' "$ch_port"
+        printf 'api_key_file = %s\nstate_dir = %s\n' "$tmp/lookup.key" "$tmp/state"
+        printf '%s\n' "$@"
+    } >"$tmp/lookup.conf"
 }

@@ -17,23 +17,10 @@ source "$(dirname "$0")/rules.bash"
 source "$(dirname "$0")/lookup.bash"
 command -v kdig >/dev/null || { echo "kdig is missing: scripts/bootstrap installs knot-dnsutils" >&2; exit 1; }
 mnpd_setup
-(umask 077 && "$bin" replica add LOOKUP1 --db "$db" >"$tmp/lookup.key")
 mnpd_start
-ch_port=$port
-
-cat >"$tmp/lookup.conf" <<CONF
-[lookup]
-listen = 127.0.0.1:0
-clearinghouse = http://127.0.0.1:$ch_port
-api_key_file = $tmp/lookup.key
-state_dir = $tmp/state
-blocks = $data/blocks-demo.csv
-routing = $data/routing-demo.csv
-pdb_listen = 127.0.0.1:0
-enum_listen = 127.0.0.1:0
-workers = 2
-carriers = CMCC:1,CUCC:2,CTCC:3,CBN:4
-CONF
+lookup_setup "blocks = $data/blocks-demo.csv" "routing = $data/routing-demo.csv" \
+    "pdb_listen = 127.0.0.1:0" "enum_listen = 127.0.0.1:0" "workers = 2" \
+    "carriers = CMCC:1,CUCC:2,CTCC:3,CBN:4"
 # A replica's key file that others may read is refused, with the remedy.
 cp "$tmp/lookup.key" "$tmp/open.key"
 chmod 644 "$tmp/open.key"
