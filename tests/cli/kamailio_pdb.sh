@@ -26,7 +26,7 @@ lookup_setup "pdb_listen = 127.0.0.1:0"
 lookup_start "$tmp/lookup.conf"
 kam_pid=""
 trap 'kill -TERM $kam_pid $lookup_pid $mnpd_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
-pdb_port=$lookup_pdb http_port=$lookup_http
+pdb_port=$lookup_pdb
 check_match "the replica's pdb server listens" '^[0-9]+$' "$pdb_port"
 
 # Kamailio cannot take an ephemeral port and say which: a random high one, another when taken.

@@ -172,6 +172,8 @@ check_match "replica 1 did not need a new snapshot" '^mnp_lookup_snapshots_loade
 # Replica 3 starts from the old copy (seq $seq0) and converges; it may hold 5 changes beside its
 # snapshot, so catching up 21 makes it fetch a new one.
 replica_start 3 "$tmp/old-state" 5
+check_match "replica 3 resumes where its old copy was" \
+    "msg=\"lookup replica resumes from its local state\" seq=$seq0 " "$started"
 caught_up 3 "$last_seq"
 at_replica 3 POST /v1/lookup "{\"numbers\":[\"$num\",${numbers%,}]}"
 check "replica 3 from an old snapshot: every port" 21 "$(grep -o '"operator":"CMCC","ported":true' <<<"$body" | wc -l)"
