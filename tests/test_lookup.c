@@ -47,7 +47,7 @@ static void test_changes(void **state)
     (void)state;
     mnp_lookup_t *t;
     mnp_lookup_reader_t *r;
-    assert_int_equal(mnp_lookup_new(&t), 0);
+    assert_int_equal(mnp_lookup_new(NULL, &t), 0);
     assert_int_equal(mnp_lookup_reader(t, &r), 0);
 
     mnp_lookup_answer_t a = get1(r, CUCC_1);
@@ -93,12 +93,45 @@ static void test_changes(void **state)
     mnp_lookup_free(t);
 }
 
+/* With a plan that has blocks, an answer names the number's local network; without one, none. */
+static void test_local_network(void **state)
+{
+    (void)state;
+    mnp_numplan_t *plan;
+    mnp_error_t err = {0};
+    assert_int_equal(mnp_numplan_new(&plan), 0);
+    char blocks[] = "block,holder,local_network\n1300730,CUCC,0731\n";
+    FILE *in = fmemopen(blocks, strlen(blocks), "r");
+    assert_non_null(in);
+    assert_int_equal(mnp_numplan_load_blocks(plan, in, "blocks", &err), 0);
+    fclose(in);
+
+    mnp_lookup_t *t, *bare;
+    mnp_lookup_reader_t *r, *rb;
+    assert_int_equal(mnp_lookup_new(plan, &t), 0);
+    assert_int_equal(mnp_lookup_new(NULL, &bare), 0);
+    assert_int_equal(mnp_lookup_reader(t, &r), 0);
+    assert_int_equal(mnp_lookup_reader(bare, &rb), 0);
+    mnp_lookup_change_t c[] = {{.seq = 1, .e164 = CUCC_1, .op = "CMCC"}};
+    apply_ok(t, c, 1, 1);
+    mnp_lookup_answer_t a = get1(r, CUCC_1);
+    assert_string_equal(a.op, "CMCC");
+    assert_string_equal(a.local_network, "0731");
+    assert_string_equal(get1(r, IOT).local_network, "");
+    assert_string_equal(get1(rb, CUCC_1).local_network, "");
+    mnp_lookup_reader_release(r);
+    mnp_lookup_reader_release(rb);
+    mnp_lookup_free(t);
+    mnp_lookup_free(bare);
+    mnp_numplan_free(plan);
+}
+
 static void test_bad_batches(void **state)
 {
     (void)state;
     mnp_lookup_t *t;
     mnp_lookup_reader_t *r;
-    assert_int_equal(mnp_lookup_new(&t), 0);
+    assert_int_equal(mnp_lookup_new(NULL, &t), 0);
     assert_int_equal(mnp_lookup_reader(t, &r), 0);
     mnp_error_t err = {0};
     mnp_lookup_change_t bad_number[] = {{.seq = 1, .e164 = CUCC_1, .op = "CMCC"},
@@ -151,7 +184,7 @@ static void test_snapshot_keeps_newer_changes(void **state)
     test_fixture_t *fx = *state;
     mnp_lookup_t *t;
     mnp_lookup_reader_t *r;
-    assert_int_equal(mnp_lookup_new(&t), 0);
+    assert_int_equal(mnp_lookup_new(NULL, &t), 0);
     assert_int_equal(mnp_lookup_reader(t, &r), 0);
     mnp_lookup_change_t c[] = {{.seq = 3, .e164 = CMCC_1, .op = "CUCC"},
                                {.seq = 7, .e164 = CUCC_1, .op = "CTCC"}};
@@ -184,7 +217,7 @@ static void test_many_changes(void **state)
     (void)state;
     mnp_lookup_t *t;
     mnp_lookup_reader_t *r;
-    assert_int_equal(mnp_lookup_new(&t), 0);
+    assert_int_equal(mnp_lookup_new(NULL, &t), 0);
     assert_int_equal(mnp_lookup_reader(t, &r), 0);
     enum { N = 20000, BATCH = 500 };
     static mnp_lookup_change_t c[BATCH];
@@ -240,7 +273,7 @@ static void test_readers_never_see_half_a_batch(void **state)
 {
     (void)state;
     race_t x = {0};
-    assert_int_equal(mnp_lookup_new(&x.t), 0);
+    assert_int_equal(mnp_lookup_new(NULL, &x.t), 0);
     pthread_t th[2];
     for (int i = 0; i < 2; i++)
         assert_int_equal(pthread_create(&th[i], NULL, reader_main, &x), 0);
@@ -265,6 +298,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_changes),
+        cmocka_unit_test(test_local_network),
         cmocka_unit_test(test_bad_batches),
         cmocka_unit_test_setup_teardown(test_snapshot_keeps_newer_changes, test_fixture_setup,
                                         test_fixture_teardown),

@@ -29,9 +29,11 @@ typedef struct mnp_lookup_reader mnp_lookup_reader_t;
 
 #define MNP_LOOKUP_OPS_MAX 15 /* operator codes one table version can name */
 
-/* An empty table at sequence 0: every number is served by its range holder. Free with
- * mnp_lookup_free (no reader may be registered then). */
-int mnp_lookup_new(mnp_lookup_t **out) MNP_WUR;
+/* An empty table at sequence 0: every number is served by its range holder. plan (borrowed; it
+ * must outlive the table) is the number plan with the blocks that give numbers their local
+ * networks; NULL: the built-in plan, without local networks. Free with mnp_lookup_free (no
+ * reader may be registered then). */
+int mnp_lookup_new(const mnp_numplan_t *plan, mnp_lookup_t **out) MNP_WUR;
 void mnp_lookup_free(mnp_lookup_t *t);
 
 /* Starts over from base (an opened snapshot; owned from now on, also on failure), which
@@ -82,8 +84,9 @@ typedef struct mnp_lookup_answer {
     bool portable; /* its type ports (E06) */
     bool ported;   /* served by another operator than its range holder */
     mnp_operator_t holder;
-    char op[MNP_NPDB_OP_CODE_MAX]; /* the operator serving it now ("" when not known) */
-    uint64_t seq;                  /* the feed sequence number the answer reflects */
+    char op[MNP_NPDB_OP_CODE_MAX];             /* the operator serving it now ("" when not known) */
+    char local_network[MNP_LOCAL_NETWORK_MAX]; /* its block's, "" when the plan has no block */
+    uint64_t seq;                              /* the feed sequence number the answer reflects */
 } mnp_lookup_answer_t;
 
 /* Who serves e164 now. Lock-free; n numbers at once through one version (all answers reflect

@@ -17,14 +17,12 @@
 
 #include "mnp/http.h"
 #include "mnp/lookup.h"
-#include "mnp/numplan.h"
 #include "mnp/routing.h"
 
 #define MNP_LOOKUP_API_BATCH_MAX 1000
 
 typedef struct mnp_lookup_api {
     mnp_lookup_t *table;                /* borrowed */
-    const mnp_numplan_t *plan;          /* borrowed: blocks for local networks; may be NULL */
     const mnp_routing_table_t *routing; /* borrowed: routing numbers; may be NULL */
 } mnp_lookup_api_t;
 

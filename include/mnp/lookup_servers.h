@@ -16,7 +16,6 @@
 
 #include "mnp/error.h"
 #include "mnp/lookup.h"
-#include "mnp/numplan.h"
 #include "mnp/routing.h"
 #include "mnp/udp_server.h"
 
@@ -39,7 +38,6 @@ typedef struct mnp_lookup_servers mnp_lookup_servers_t;
 
 typedef struct mnp_lookup_servers_config {
     mnp_lookup_t *table;                /* borrowed */
-    const mnp_numplan_t *plan;          /* borrowed: local networks (routing numbers) */
     const mnp_routing_table_t *routing; /* borrowed: routing numbers */
     unsigned workers;                   /* UDP worker threads per protocol; 0: 1 */
     /* pdb: when pdb_address is NULL, no pdb server. */

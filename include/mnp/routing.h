@@ -51,6 +51,11 @@ int mnp_routing_table_add(mnp_routing_table_t *t, const char *operator_code,
                           const char *local_network, const char *routing_number, size_t line,
                           mnp_error_t *err) MNP_WUR;
 
+/* The routing number of operator_code in local_network, or NULL when t has none. The table is
+ * small (operators times local networks): a scan. */
+const char *mnp_routing_find(const mnp_routing_table_t *t, const char *operator_code,
+                             const char *local_network);
+
 /* Parses a routing CSV stream into t, which must be empty (just initialised). The header line
  * "operator,local_network,routing_number" is optional; blank lines are skipped. A malformed row,
  * a field that fails mnp_routing_entry_check, or a pair (operator, local network) given twice

@@ -19,18 +19,18 @@ int mnpd_lookup_routes(mnpd_lookup_t *l, const mnpd_config_t *cfg, mnp_http_rout
     pthread_mutex_init(&l->mu, NULL);
     pthread_cond_init(&l->cv, NULL);
     mnp_routing_table_init(&l->routing);
-    int rc = mnp_lookup_new(&l->table);
-    if (rc == 0)
-        rc = mnp_numplan_new(&l->plan);
+    int rc = mnp_numplan_new(&l->plan);
     if (rc != 0)
-        return mnp_error_set(err, rc, "cannot make the lookup table: %s", mnp_strerror(rc));
+        return mnp_error_set(err, rc, "cannot make the number plan: %s", mnp_strerror(rc));
     if (cfg->lookup_blocks != NULL &&
         (rc = mnp_numplan_load_blocks_file(l->plan, cfg->lookup_blocks, err)) != 0)
         return rc;
+    if ((rc = mnp_lookup_new(l->plan, &l->table)) != 0)
+        return mnp_error_set(err, rc, "cannot make the lookup table: %s", mnp_strerror(rc));
     if (cfg->lookup_routing != NULL &&
         (rc = mnp_routing_load_file(&l->routing, cfg->lookup_routing, err)) != 0)
         return rc;
-    l->api = (mnp_lookup_api_t){.table = l->table, .plan = l->plan, .routing = &l->routing};
+    l->api = (mnp_lookup_api_t){.table = l->table, .routing = &l->routing};
     rc = mnp_lookup_api_routes(router, &l->api);
     if (rc == 0)
         rc = mnp_metrics_gauge(NULL, "mnp_lookup_seq",
@@ -180,7 +180,6 @@ int mnpd_lookup_start(mnpd_lookup_t *l, const mnpd_config_t *cfg, const char *lo
     if (cfg->lookup_pdb_set || cfg->lookup_enum_set) {
         mnp_lookup_servers_config_t scfg = {
             .table = l->table,
-            .plan = l->plan,
             .routing = &l->routing,
             .workers = (unsigned)cfg->lookup_workers,
             .pdb_address = cfg->lookup_pdb_set ? cfg->lookup_pdb.host : NULL,

@@ -13,7 +13,6 @@
 
 struct mnp_lookup_servers {
     mnp_lookup_t *table;
-    const mnp_numplan_t *plan;
     const mnp_routing_table_t *routing;
     mnp_lookup_carriers_t carriers;
     mnp_dns_zone_config_t zone_cfg; /* each worker makes its zone with its own resolver ctx */

@@ -14,25 +14,12 @@
 
 #define BODY_MAX (64 * 1024)
 
-/* The routing number of op in local network ln, or NULL. The table is small (operators times
- * local networks), so a scan costs less than an index would. */
-static const char *routing_number(const mnp_routing_table_t *rt, const char *op, const char *ln)
-{
-    for (size_t i = 0; rt != NULL && ln[0] != '\0' && i < rt->n; i++)
-        if (strcmp(rt->v[i].operator_code, op) == 0 && strcmp(rt->v[i].local_network, ln) == 0)
-            return rt->v[i].routing_number;
-    return NULL;
-}
-
 static json_t *answer_json(const mnp_lookup_api_t *api, const mnp_number_t *num,
                            const mnp_lookup_answer_t *a)
 {
     char digits[MNP_NUMBER_STR_SIZE];
-    mnp_numinfo_t info = {0};
-    if (api->plan != NULL)
-        mnp_numplan_classify(api->plan, num, &info);
-    const char *ln = info.block_known ? info.local_network : "";
-    const char *rn = routing_number(api->routing, a->op, ln);
+    const char *ln = a->local_network;
+    const char *rn = mnp_routing_find(api->routing, a->op, ln);
     json_t *o = json_object();
     json_object_set_new(o, "number", json_string(mnp_number_format(num, digits)));
     json_object_set_new(o, "operator", json_string(a->op));

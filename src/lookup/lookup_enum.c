@@ -46,19 +46,12 @@ int lookup_enum_resolve(void *ctx, uint64_t e164, unsigned ndigits, mnp_dns_numb
     if (!a.ported)
         return MNP_DNS_IS_NUMBER;
     /* RULE §6: rn is the serving operator's routing number in the number's local network. */
-    mnp_number_t num = {.e164 = e164, .national_len = MNP_NATIONAL_DIGITS};
-    mnp_numinfo_t info = {0};
-    if (w->s->plan != NULL)
-        mnp_numplan_classify(w->s->plan, &num, &info);
-    const mnp_routing_table_t *rt = w->s->routing;
-    for (size_t i = 0; rt != NULL && info.block_known && i < rt->n; i++)
-        if (strcmp(rt->v[i].operator_code, a.op) == 0 &&
-            strcmp(rt->v[i].local_network, info.local_network) == 0) {
-            size_t len = strlen(rt->v[i].routing_number);
-            out->rn_len = (uint8_t)(len <= MNP_DNS_RN_MAX ? len : 0);
-            memcpy(out->rn, rt->v[i].routing_number, out->rn_len);
-            break;
-        }
+    const char *rn = mnp_routing_find(w->s->routing, a.op, a.local_network);
+    if (rn != NULL) {
+        size_t len = strlen(rn);
+        out->rn_len = (uint8_t)(len <= MNP_DNS_RN_MAX ? len : 0);
+        memcpy(out->rn, rn, out->rn_len);
+    }
     return MNP_DNS_IS_NUMBER; /* without a routing number the codec answers SERVFAIL */
 }
 

@@ -109,7 +109,6 @@ int mnp_lookup_servers_start(const mnp_lookup_servers_config_t *cfg, mnp_lookup_
 {
     mnp_lookup_servers_t *s = mnp_xcalloc(1, sizeof(*s));
     s->table = cfg->table;
-    s->plan = cfg->plan;
     s->routing = cfg->routing;
     s->carriers = cfg->carriers;
     s->tcp_fd = s->tcp_stop_fd = -1;

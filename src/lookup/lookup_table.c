@@ -37,7 +37,8 @@ typedef struct version {
 
 struct mnp_lookup {
     mnp_rcu_t *rcu;
-    mnp_numplan_t *plan;
+    const mnp_numplan_t *plan; /* the caller's, or own_plan */
+    mnp_numplan_t *own_plan;   /* the built-in plan when the caller gave none */
 };
 
 struct mnp_lookup_reader {
@@ -126,14 +127,15 @@ static int op_index(version_t *v, const char *code, uint8_t *out)
     return 0;
 }
 
-int mnp_lookup_new(mnp_lookup_t **out)
+int mnp_lookup_new(const mnp_numplan_t *plan, mnp_lookup_t **out)
 {
     mnp_lookup_t *t = mnp_xcalloc(1, sizeof(*t));
-    int rc = mnp_numplan_new(&t->plan);
+    int rc = plan != NULL ? 0 : mnp_numplan_new(&t->own_plan);
+    t->plan = plan != NULL ? plan : t->own_plan;
     if (rc == 0)
         rc = mnp_rcu_new(version_copy(NULL, 0, 0), version_free, &t->rcu);
     if (rc != 0) {
-        mnp_numplan_free(t->plan);
+        mnp_numplan_free(t->own_plan);
         free(t);
         return rc;
     }
@@ -146,7 +148,7 @@ void mnp_lookup_free(mnp_lookup_t *t)
     if (t == NULL)
         return;
     mnp_rcu_free(t->rcu);
-    mnp_numplan_free(t->plan);
+    mnp_numplan_free(t->own_plan);
     free(t);
 }
 
@@ -308,6 +310,8 @@ void mnp_lookup_get(mnp_lookup_reader_t *r, const uint64_t *e164, size_t n,
             a->holder = info.holder;
             a->known = info.holder != MNP_OP_NONE;
             a->portable = info.portable;
+            if (info.block_known)
+                put_code(a->local_network, info.local_network);
             op[i] = 0;
             /* RULE E06: a number that does not port is never in the NPDB. */
             if (a->known && a->portable && !changed(v, e164[at + i], &op[i]) && db != NULL) {

@@ -229,3 +229,13 @@ int mnp_routing_load_file(mnp_routing_table_t *t, const char *path, mnp_error_t 
     fclose(in);
     return rc;
 }
+
+const char *mnp_routing_find(const mnp_routing_table_t *t, const char *operator_code,
+                             const char *local_network)
+{
+    for (size_t i = 0; t != NULL && local_network[0] != '\0' && i < t->n; i++)
+        if (strcmp(t->v[i].operator_code, operator_code) == 0 &&
+            strcmp(t->v[i].local_network, local_network) == 0)
+            return t->v[i].routing_number;
+    return NULL;
+}
