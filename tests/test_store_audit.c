@@ -1,8 +1,9 @@
 /*
  * Tests of the audit log in the store: appends chain across the writes of one group commit (and
  * a rolled-back write takes its record with it), many concurrent writers leave an intact chain
- * of exactly their records, paging reads every record once in order, the triggers refuse UPDATE
- * and DELETE, and tampering behind their back (edit, delete, swap, insert) is found at the right
+ * of exactly their records, paging reads every record once in order (also one subject's, and
+ * one order's among them, through the audit_subject index), the triggers refuse UPDATE and
+ * DELETE, and tampering behind their back (edit, delete, swap, insert) is found at the right
  * record by verification.
  */
 #include <setjmp.h>
@@ -259,6 +260,160 @@ static void test_paging(void **state)
     mnp_store_close(s);
 }
 
+/* ---- one subject's records ----------------------------------------------------------------- */
+
+typedef struct subject_rec {
+    const char *subject, *detail;
+} subject_rec_t;
+
+/* Seq 1..11: number A's records about orders 1 and 2, number B's about order 1, and details
+ * that only look like order 1's. */
+static const subject_rec_t subject_log[] = {
+    {"8613800000001", "{\"order\":1,\"state\":\"PENDING_DONOR\"}"}, /* 1 */
+    {"8613800000002", "{\"order\":1,\"state\":\"PENDING_DONOR\"}"}, /* 2: B */
+    {"8613800000001", "{}"},                                        /* 3 */
+    {"8613800000001", "{\"order\":2,\"state\":\"REJECTED\"}"},      /* 4 */
+    {"8613800000001", "{\"number\":\"x\",\"order\":1}"},            /* 5 */
+    {"8613800000001", "not JSON, \"order\":1"},                     /* 6 */
+    {"8613800000001", "{\"order\":\"1\"}"},                         /* 7: a string */
+    {"8613800000001", "{\"x\":{\"order\":1}}"},                     /* 8: nested */
+    {"8613800000001", "{\"detail\":\"\\\"order\\\":1\"}"},          /* 9: in text */
+    {"86138000000011", "{\"order\":1}"},                            /* 10: longer subject */
+    {"8613800000001", "{\"order\":1,\"state\":\"ACCEPTED\"}"},      /* 11 */
+};
+#define SUBJECT_LOG_N (sizeof(subject_log) / sizeof(subject_log[0]))
+
+static int subject_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    (void)arg;
+    for (size_t i = 0; i < SUBJECT_LOG_N; i++) {
+        int rc = mnp_txn_audit_append(txn, 1700000000000, "CMCC", "order.state",
+                                      subject_log[i].subject, subject_log[i].detail, NULL, err);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+typedef struct subject_walk {
+    mnp_audit_filter_t f;
+    uint64_t seq[SUBJECT_LOG_N];
+    unsigned n, visited;
+    int stop_at; /* fn returns 7 at this many records; 0: never */
+} subject_walk_t;
+
+static int subject_one(const mnp_audit_record_t *r, void *arg)
+{
+    subject_walk_t *w = arg;
+    w->seq[w->n++] = r->seq;
+    /* The record is whole, not just its seq. */
+    if (strcmp(r->detail, subject_log[r->seq - 1].detail) != 0 ||
+        strcmp(r->subject, subject_log[r->seq - 1].subject) != 0)
+        return -100;
+    return w->stop_at != 0 && (int)w->n == w->stop_at ? 7 : 0;
+}
+
+static int subject_read(mnp_txn_t *txn, void *arg, mnp_error_t *err)
+{
+    subject_walk_t *w = arg;
+    w->n = 0;
+    return mnp_txn_audit_subject_each(txn, &w->f, subject_one, w, &w->visited, err);
+}
+
+/* fn saw exactly the records want[0..n), and visited says so. */
+static void assert_seqs(const subject_walk_t *w, unsigned n, const uint64_t *want)
+{
+    assert_int_equal(w->visited, w->n);
+    assert_int_equal(w->n, n);
+    if (n > 0)
+        assert_memory_equal(w->seq, want, n * sizeof(want[0]));
+}
+
+static void test_subject_each(void **state)
+{
+    test_fixture_t *f = *state;
+    mnp_store_t *s = test_store_open(f->path, true);
+    mnp_error_t err;
+    assert_int_equal(mnp_store_write(s, subject_write, NULL, &err), 0);
+
+    subject_walk_t w = {.f = {.subject = "8613800000001"}};
+    assert_int_equal(mnp_store_read(s, subject_read, &w, &err), 0);
+    assert_seqs(&w, 9, (uint64_t[]){1, 3, 4, 5, 6, 7, 8, 9, 11});
+
+    /* Order 1 of number A: a top-level integer member only; not B's order 1, not order 2. */
+    w.f.order_id = 1;
+    assert_int_equal(mnp_store_read(s, subject_read, &w, &err), 0);
+    assert_seqs(&w, 3, (uint64_t[]){1, 5, 11});
+    w.f.order_id = 2;
+    assert_int_equal(mnp_store_read(s, subject_read, &w, &err), 0);
+    assert_seqs(&w, 1, (uint64_t[]){4});
+    w.f = (mnp_audit_filter_t){.subject = "8613800000002", .order_id = 1};
+    assert_int_equal(mnp_store_read(s, subject_read, &w, &err), 0);
+    assert_seqs(&w, 1, (uint64_t[]){2});
+    w.f = (mnp_audit_filter_t){.subject = "8613800000003"};
+    assert_int_equal(mnp_store_read(s, subject_read, &w, &err), 0);
+    assert_seqs(&w, 0, NULL);
+
+    /* Pages of two: every record once, in order, then a short page. */
+    uint64_t seen[SUBJECT_LOG_N];
+    unsigned n_seen = 0;
+    w.f = (mnp_audit_filter_t){.subject = "8613800000001", .limit = 2};
+    do {
+        assert_int_equal(mnp_store_read(s, subject_read, &w, &err), 0);
+        for (unsigned i = 0; i < w.n; i++)
+            seen[n_seen++] = w.seq[i];
+        if (w.n > 0)
+            w.f.after_seq = w.seq[w.n - 1];
+    } while (w.n == 2);
+    assert_int_equal(n_seen, 9);
+    assert_memory_equal(seen, ((uint64_t[]){1, 3, 4, 5, 6, 7, 8, 9, 11}), sizeof(uint64_t) * 9);
+    w.f = (mnp_audit_filter_t){.subject = "8613800000001", .order_id = 1, .after_seq = 1};
+    assert_int_equal(mnp_store_read(s, subject_read, &w, &err), 0);
+    assert_seqs(&w, 2, (uint64_t[]){5, 11});
+    w.f.after_seq = UINT64_MAX;
+    assert_int_equal(mnp_store_read(s, subject_read, &w, &err), 0);
+    assert_seqs(&w, 0, NULL);
+
+    /* fn's first non-zero result stops the walk and is returned. */
+    w.f = (mnp_audit_filter_t){.subject = "8613800000001"};
+    w.stop_at = 2;
+    assert_int_equal(mnp_store_read(s, subject_read, &w, &err), 7);
+    assert_int_equal(w.visited, 2);
+
+    w = (subject_walk_t){.f = {.subject = NULL}};
+    assert_int_equal(mnp_store_read(s, subject_read, &w, &err), MNP_EINVAL);
+    w.f = (mnp_audit_filter_t){.subject = "8613800000001", .order_id = -1};
+    assert_int_equal(mnp_store_read(s, subject_read, &w, &err), MNP_EINVAL);
+    mnp_store_close(s);
+}
+
+/* Migration 8: a subject's records are one range of an index already in seq order, so neither
+ * a scan of the log nor a sort. */
+static void test_subject_index(void **state)
+{
+    test_fixture_t *f = *state;
+    mnp_store_close(test_store_open(f->path, true));
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "EXPLAIN QUERY PLAN SELECT seq, detail FROM audit "
+                                        "WHERE subject = ?1 AND seq > ?2 AND (?3 = 0 OR "
+                                        "json_extract(detail, '$.order') = ?3) "
+                                        "ORDER BY seq LIMIT ?4",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    char plan[512] = "";
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        strncat(plan, (const char *)sqlite3_column_text(st, 3), sizeof(plan) - strlen(plan) - 2);
+        strcat(plan, ";");
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    assert_non_null(strstr(plan, "USING INDEX audit_subject (subject=? AND seq>?)"));
+    assert_null(strstr(plan, "TEMP B-TREE"));
+}
+
 /* ---- tampering, through the sqlite3 API directly -------------------------------------------- */
 
 static sqlite3 *raw_open(const char *path)
@@ -385,6 +540,10 @@ int main(void)
                                         test_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_concurrent, test_fixture_setup, test_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_paging, test_fixture_setup, test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_subject_each, test_fixture_setup,
+                                        test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_subject_index, test_fixture_setup,
+                                        test_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_triggers_refuse, test_fixture_setup,
                                         test_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_tamper_update, test_fixture_setup,

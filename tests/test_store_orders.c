@@ -2,9 +2,10 @@
  * Tests of the order, authorization-code and failed-attempt operations of the store: orders
  * round-trip field for field (unset optional fields as NULL in the file), the database refuses a
  * second open order for a number but not a closed one, an update applies only in the state it
- * expects, the list filters and pages, the timer query finds exactly what is due in order, codes
- * are replaced and used once, attempts are counted over a window and pruned, invalid fields are
- * refused with nothing written, and a read transaction writes nothing.
+ * expects, the list filters (by operator and its side, number, state) and pages, the timer query
+ * finds exactly what is due in order, codes are replaced and used once, attempts are counted over a
+ * window and pruned, invalid fields are refused with nothing written, and a read transaction writes
+ * nothing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -475,6 +476,66 @@ static void test_list(void **state)
     mnp_store_close(s);
 }
 
+/* One side of an operator's orders, alone and with the other filters. */
+static void test_list_role(void **state)
+{
+    test_fixture_t *f = *state;
+    mnp_store_t *s = test_store_open(f->path, true);
+    mnp_error_t err;
+    mnp_order_rec_t o[6] = {
+        order(N1, "CMCC", "CUCC", MNP_ORDER_REJECTED),
+        order(N1, "CTCC", "CMCC", MNP_ORDER_SUBMITTED),
+        order(N2, "CUCC", "CTCC", MNP_ORDER_PENDING_DONOR),
+        order(N2, "CMCC", "CTCC", MNP_ORDER_CANCELLED),
+        order(N3, "CMCC", "CUCC", MNP_ORDER_SUBMITTED),
+        order(N3, "CUCC", "CTCC", MNP_ORDER_REJECTED),
+    };
+    for (int i = 0; i < 6; i++)
+        insert_ok(s, &o[i]);
+
+    ids_t x = {.filter = {.operator_code = "CMCC", .role = MNP_ORDER_ROLE_RECIPIENT, .limit = 100}};
+    list_ok(s, &x);
+    assert_ids(&x, 3, (int64_t[]){o[0].id, o[3].id, o[4].id});
+    x.filter.role = MNP_ORDER_ROLE_DONOR;
+    list_ok(s, &x);
+    assert_ids(&x, 1, (int64_t[]){o[1].id});
+    x.filter.operator_code = "CTCC";
+    list_ok(s, &x);
+    assert_ids(&x, 3, (int64_t[]){o[2].id, o[3].id, o[5].id});
+    x.filter.role = MNP_ORDER_ROLE_RECIPIENT;
+    list_ok(s, &x);
+    assert_ids(&x, 1, (int64_t[]){o[1].id});
+
+    /* With a number (its own index), a state, and paging. */
+    x.filter = (mnp_order_filter_t){
+        .operator_code = "CTCC", .role = MNP_ORDER_ROLE_DONOR, .number = N2, .limit = 100};
+    list_ok(s, &x);
+    assert_ids(&x, 2, (int64_t[]){o[2].id, o[3].id});
+    x.filter.operator_code = "CMCC";
+    list_ok(s, &x);
+    assert_int_equal(x.n, 0);
+    x.filter.role = MNP_ORDER_ROLE_RECIPIENT;
+    list_ok(s, &x);
+    assert_ids(&x, 1, (int64_t[]){o[3].id});
+    x.filter = (mnp_order_filter_t){.operator_code = "CMCC",
+                                    .role = MNP_ORDER_ROLE_RECIPIENT,
+                                    .state = MNP_ORDER_SUBMITTED,
+                                    .limit = 100};
+    list_ok(s, &x);
+    assert_ids(&x, 1, (int64_t[]){o[4].id});
+    x.filter = (mnp_order_filter_t){
+        .operator_code = "CTCC", .role = MNP_ORDER_ROLE_DONOR, .after_id = o[2].id, .limit = 1};
+    list_ok(s, &x);
+    assert_ids(&x, 1, (int64_t[]){o[3].id});
+
+    /* A role is a side of some operator's orders, and one of the two. */
+    x.filter = (mnp_order_filter_t){.role = MNP_ORDER_ROLE_DONOR, .limit = 100};
+    assert_int_equal(mnp_store_read(s, ids_fn, &x, &err), MNP_EINVAL);
+    x.filter = (mnp_order_filter_t){.operator_code = "CMCC", .role = 3, .limit = 100};
+    assert_int_equal(mnp_store_read(s, ids_fn, &x, &err), MNP_EINVAL);
+    mnp_store_close(s);
+}
+
 static void test_due(void **state)
 {
     test_fixture_t *f = *state;
@@ -727,6 +788,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_invalid_fields, test_fixture_setup,
                                         test_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_list, test_fixture_setup, test_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_list_role, test_fixture_setup, test_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_due, test_fixture_setup, test_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_authcode, test_fixture_setup, test_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_code_failures, test_fixture_setup,

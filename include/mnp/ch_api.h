@@ -5,16 +5,20 @@
  * acts only on orders where it is recipient or donor; the regulator reads everything and changes
  * nothing but by reversal.
  *
+ *   GET  /v1/me                   whose key this is: {role, principal, now_ms}
  *   POST /v1/authcodes            donor registers a code      {number, identity, code}
  *   POST /v1/orders               recipient submits a port    {number, identity, code, channel}
  *   GET  /v1/orders?state=S&after=N&limit=M   orders (an operator's own; the regulator's all)
+ *        &number=NUMBER (any written form) &role=donor|recipient (the operator's side)
  *   GET  /v1/orders/{id}          the order (its parties and the regulator)
+ *   GET  /v1/orders/{id}/timeline?after=N&limit=M   the order and its audit records (the same)
  *   GET  /v1/numbers/{number}     who serves it now, routing number, ported, history, feed seq
  *   POST /v1/orders/{id}/answer   donor accepts or objects    {reason?, text?}
  *   POST /v1/orders/{id}/cancel   recipient cancels           {}
  *   POST /v1/orders/{id}/reverse  regulator reverses          {text}
  *   POST /v1/returns              serving operator returns    {number}
- *   GET  /v1/audit?after=N&limit=M   the hash-chained audit log (regulator only)
+ *   GET  /v1/audit?after=N&limit=M&number=NUMBER   the hash-chained audit log, or one
+ *                                 number's records (regulator only)
  *   GET  /v1/npdb/snapshot        the whole NPDB (docs/npdb-format.md), seq in X-MNP-Seq
  *   GET  /v1/events?after=N&limit=M&wait=S   the change feed after N (long poll up to S s)
  *        (with Accept: text/event-stream: server-sent events, heartbeat=S, Last-Event-ID)

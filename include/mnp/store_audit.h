@@ -45,6 +45,23 @@ typedef int (*mnp_audit_each_fn)(const mnp_audit_record_t *r, void *arg);
 int mnp_txn_audit_each(mnp_txn_t *txn, uint64_t after_seq, unsigned limit, mnp_audit_each_fn fn,
                        void *arg, unsigned *visited, mnp_error_t *err) MNP_WUR;
 
+/* Which records mnp_txn_audit_subject_each returns. */
+typedef struct mnp_audit_filter {
+    const char *subject; /* required: records about it only (a number's E.164 digits) */
+    int64_t order_id;    /* > 0: only records whose detail is a JSON object with a top-level
+                          * integer "order" equal to it; 0: any detail */
+    uint64_t after_seq;  /* only seqs above it (pagination); 0 from the start */
+    unsigned limit;      /* at most this many records; 0: no limit */
+} mnp_audit_filter_t;
+
+/* Calls fn for the records matching f, in seq order, reading one subject's index range (the
+ * cost is that subject's records, not the log's), and stores in *visited (may be NULL) how many
+ * fn saw; a caller pages as with mnp_txn_audit_each. A detail that is not valid JSON never
+ * matches an order_id. Stops at and returns fn's first non-zero result; 0 otherwise, MNP_EINVAL
+ * for a NULL subject or a negative order_id, or a store error. */
+int mnp_txn_audit_subject_each(mnp_txn_t *txn, const mnp_audit_filter_t *f, mnp_audit_each_fn fn,
+                               void *arg, unsigned *visited, mnp_error_t *err) MNP_WUR;
+
 /* The outcome of verifying the whole log. */
 typedef struct mnp_audit_verify_result {
     uint64_t records;                  /* records verified before the first bad one (all if none) */

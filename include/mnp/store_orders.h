@@ -73,9 +73,17 @@ int mnp_txn_order_open_for(mnp_txn_t *txn, uint64_t number, mnp_order_rec_t *out
 int mnp_txn_order_update(mnp_txn_t *txn, const mnp_order_rec_t *rec,
                          mnp_order_state_t expected_state, mnp_error_t *err) MNP_WUR;
 
+/* Which side of an order operator_code must be on, in mnp_order_filter_t. */
+typedef enum mnp_order_role {
+    MNP_ORDER_ROLE_ANY = 0, /* recipient or donor */
+    MNP_ORDER_ROLE_RECIPIENT = 1,
+    MNP_ORDER_ROLE_DONOR = 2,
+} mnp_order_role_t;
+
 /* Which orders mnp_txn_order_list returns. */
 typedef struct mnp_order_filter {
     const char *operator_code; /* orders where it is recipient or donor; NULL: every operator */
+    mnp_order_role_t role;     /* narrows operator_code to one side; needs operator_code */
     mnp_order_state_t state;   /* 0: any state */
     uint64_t number;           /* 0: any number */
     int64_t after_id;          /* only ids above it (pagination); 0 from the start */
@@ -88,8 +96,10 @@ typedef struct mnp_order_filter {
 typedef int (*mnp_order_each_fn)(const mnp_order_rec_t *o, void *arg);
 
 /* Calls fn for at most f->limit orders matching f, in ascending id; a caller pages with after_id
- * = the last id it saw until fewer than limit come back. Stops at and returns fn's first non-zero
- * result; 0 otherwise. MNP_EINVAL for a limit out of range or an operator code too long. */
+ * = the last id it saw until fewer than limit come back. Each combination reads an index range
+ * (by number, by recipient, by donor, or by id), never the whole table for a narrow filter.
+ * Stops at and returns fn's first non-zero result; 0 otherwise. MNP_EINVAL for a limit out of
+ * range, an operator code too long, or a role that is not one or has no operator code. */
 int mnp_txn_order_list(mnp_txn_t *txn, const mnp_order_filter_t *f, mnp_order_each_fn fn, void *arg,
                        mnp_error_t *err) MNP_WUR;
 

@@ -103,8 +103,7 @@ void ch_api_reply_outcome(mnp_http_request_t *req, const mnp_ch_outcome_t *o, in
     mnp_http_reply_json(req, o->status, body, (size_t)n);
 }
 
-/* The {id} path parameter; replies 404 and returns 0 when it is not a positive integer. */
-static int64_t order_id_of(mnp_http_request_t *req)
+int64_t ch_api_order_id(mnp_http_request_t *req)
 {
     const char *s = mnp_http_request_param(req, "id");
     char *end;
@@ -159,48 +158,69 @@ static int get_read(mnp_txn_t *txn, void *arg, mnp_error_t *err)
     return mnp_txn_order_get(txn, g->id, &g->o, err);
 }
 
+bool ch_api_order_visible(const caller_t *c, const mnp_order_rec_t *o)
+{
+    /* RULE §7: an operator sees only orders where it is recipient or donor. */
+    return c->role != MNP_ROLE_OPERATOR || strcmp(o->recipient, c->principal) == 0 ||
+           strcmp(o->donor, c->principal) == 0;
+}
+
+bool ch_api_order_shown(mnp_http_request_t *req, const caller_t *c, int64_t id,
+                        const mnp_order_rec_t *o, int rc, const mnp_error_t *err)
+{
+    /* An order the caller may not see is answered exactly as one that does not exist. */
+    if (rc == MNP_ENOENT || (rc == 0 && !ch_api_order_visible(c, o))) {
+        mnp_http_reply_problem(req, 404, "not_found", "no order %lld for %s", (long long)id,
+                               c->principal);
+        return false;
+    }
+    if (rc != 0) {
+        mnp_http_reply_problem(req, 503, "unavailable", "%s", err->msg);
+        return false;
+    }
+    return true;
+}
+
+json_t *ch_api_order_json(const mnp_order_rec_t *o)
+{
+    char num[MNP_NUMBER_STR_SIZE];
+    mnp_number_t n = {.e164 = o->number, .national_len = MNP_NATIONAL_DIGITS};
+    json_t *j =
+        json_pack("{sI ss ss ss ss ss ss ss sI sI}", "order", (json_int_t)o->id, "number",
+                  mnp_number_format(&n, num), "state", mnp_order_state_name(o->state), "recipient",
+                  o->recipient, "donor", o->donor, "local_network", o->local_network, "reason",
+                  o->reason, "channel", o->channel, "created_ms", (json_int_t)o->created_ms,
+                  "updated_ms", (json_int_t)o->updated_ms);
+    if (j == NULL)
+        return NULL;
+    if (o->donor_deadline_ms)
+        json_object_set_new(j, "donor_deadline_ms", json_integer(o->donor_deadline_ms));
+    if (o->cutover_ms)
+        json_object_set_new(j, "cutover_ms", json_integer(o->cutover_ms));
+    if (o->npdb_seq)
+        json_object_set_new(j, "npdb_seq", json_integer(o->npdb_seq));
+    json_object_set_new(j, "donor_silent", json_boolean(o->donor_silent));
+    return j;
+}
+
 static void get_order(mnp_http_request_t *req, void *ud)
 {
     mnp_ch_api_t *api = ud;
     caller_t c;
     if (!ch_api_authenticate(req, api, &c))
         return;
-    get_job_t g = {.id = order_id_of(req)};
+    get_job_t g = {.id = ch_api_order_id(req)};
     if (g.id == 0)
         return;
     mnp_error_t err;
     int rc = mnp_store_read(api->store, get_read, &g, &err);
-    /* RULE §7: an operator sees only orders where it is recipient or donor. */
-    if (rc == MNP_ENOENT ||
-        (rc == 0 && c.role == MNP_ROLE_OPERATOR && strcmp(g.o.recipient, c.principal) != 0 &&
-         strcmp(g.o.donor, c.principal) != 0)) {
-        mnp_http_reply_problem(req, 404, "not_found", "no order %lld for %s", (long long)g.id,
-                               c.principal);
+    if (!ch_api_order_shown(req, &c, g.id, &g.o, rc, &err))
         return;
-    }
-    if (rc != 0) {
-        mnp_http_reply_problem(req, 503, "unavailable", "%s", err.msg);
-        return;
-    }
-    char num[MNP_NUMBER_STR_SIZE];
-    mnp_number_t n = {.e164 = g.o.number, .national_len = MNP_NATIONAL_DIGITS};
-    json_t *j =
-        json_pack("{sI ss ss ss ss ss ss ss sI sI}", "order", (json_int_t)g.o.id, "number",
-                  mnp_number_format(&n, num), "state", mnp_order_state_name(g.o.state), "recipient",
-                  g.o.recipient, "donor", g.o.donor, "local_network", g.o.local_network, "reason",
-                  g.o.reason, "channel", g.o.channel, "created_ms", (json_int_t)g.o.created_ms,
-                  "updated_ms", (json_int_t)g.o.updated_ms);
+    json_t *j = ch_api_order_json(&g.o);
     if (j == NULL) {
         mnp_http_reply_problem(req, 500, "internal", "cannot build the order's JSON");
         return;
     }
-    if (g.o.donor_deadline_ms)
-        json_object_set_new(j, "donor_deadline_ms", json_integer(g.o.donor_deadline_ms));
-    if (g.o.cutover_ms)
-        json_object_set_new(j, "cutover_ms", json_integer(g.o.cutover_ms));
-    if (g.o.npdb_seq)
-        json_object_set_new(j, "npdb_seq", json_integer(g.o.npdb_seq));
-    json_object_set_new(j, "donor_silent", json_boolean(g.o.donor_silent));
     mnp_http_reply_json_value(req, 200, j);
     json_decref(j);
 }
@@ -213,7 +233,7 @@ static void post_answer(mnp_http_request_t *req, void *ud)
     json_t *root;
     if (!ch_api_authenticate(req, api, &c) || !need_operator(req, &c))
         return;
-    int64_t id = order_id_of(req);
+    int64_t id = ch_api_order_id(req);
     if (id == 0 || !decode(req, CH_BODY_ANSWER, &b, &root))
         return;
     mnp_ch_outcome_t o;
@@ -230,7 +250,7 @@ static void post_cancel(mnp_http_request_t *req, void *ud)
     json_t *root;
     if (!ch_api_authenticate(req, api, &c) || !need_operator(req, &c))
         return;
-    int64_t id = order_id_of(req);
+    int64_t id = ch_api_order_id(req);
     if (id == 0 || !decode(req, CH_BODY_CANCEL, NULL, &root))
         return;
     mnp_ch_outcome_t o;
@@ -252,7 +272,7 @@ static void post_reverse(mnp_http_request_t *req, void *ud)
         mnp_http_reply_problem(req, 403, "forbidden", "only the regulator reverses a port");
         return;
     }
-    int64_t id = order_id_of(req);
+    int64_t id = ch_api_order_id(req);
     if (id == 0 || !decode(req, CH_BODY_REVERSE, &b, &root))
         return;
     mnp_ch_outcome_t o;
@@ -331,6 +351,7 @@ int mnp_ch_api_routes(mnp_http_router_t *router, mnp_ch_api_t *api)
         {"GET", "/v1/npdb/snapshot", "npdb_snapshot", ch_api_snapshot},
         {"GET", "/v1/audit", "audit_get", ch_api_audit},
         {"GET", "/v1/orders/{id}", "orders_get", get_order},
+        {"GET", "/v1/orders/{id}/timeline", "orders_timeline", ch_api_timeline},
         {"POST", "/v1/orders/{id}/answer", "orders_answer", post_answer},
         {"POST", "/v1/orders/{id}/cancel", "orders_cancel", post_cancel},
         {"POST", "/v1/orders/{id}/reverse", "orders_reverse", post_reverse},
@@ -340,6 +361,7 @@ int mnp_ch_api_routes(mnp_http_router_t *router, mnp_ch_api_t *api)
         {"POST", "/v1/signals", "signals_post", ch_api_signal},
         {"POST", "/v1/signals/batch", "signals_batch", ch_api_signals},
         {"GET", "/v1/stats", "stats_get", ch_api_stats},
+        {"GET", "/v1/me", "me_get", ch_api_me},
     };
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         int rc = mnp_http_router_add(router, routes[i].method, routes[i].pattern, routes[i].name,

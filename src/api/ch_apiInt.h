@@ -4,8 +4,10 @@
 #ifndef MNP_CH_API_INT_H
 #define MNP_CH_API_INT_H
 
+#include "mnp/audit.h"
 #include "mnp/ch_api.h"
 #include "mnp/store_feed.h"
+#include "mnp/store_orders.h"
 
 typedef struct caller {
     mnp_role_t role;
@@ -89,6 +91,28 @@ void ch_api_reply_outcome(mnp_http_request_t *req, const mnp_ch_outcome_t *o, in
 bool ch_api_query_u64(mnp_http_request_t *req, const char *name, uint64_t def, uint64_t max,
                       uint64_t *out);
 
+/* ---- one order, as GET /v1/orders/{id} shows it (ch_api.c) ---- */
+
+/* The {id} path parameter; replies 404 and returns 0 when it is not a positive integer. */
+int64_t ch_api_order_id(mnp_http_request_t *req);
+
+/* RULE §7: whether c may see order o: the regulator every order, an operator those where it is
+ * recipient or donor (a replica none; ch_api_authenticate has refused it already). */
+bool ch_api_order_visible(const caller_t *c, const mnp_order_rec_t *o);
+
+/* Whether order id, read into *o with result rc, may be shown to c: true when it may; else
+ * replies 404 not_found (no such order, or one c is no party to: RULE §7, the two look the
+ * same), or 503 with err's message for a store failure, and returns false. */
+bool ch_api_order_shown(mnp_http_request_t *req, const caller_t *c, int64_t id,
+                        const mnp_order_rec_t *o, int rc, const mnp_error_t *err);
+
+/* The order as GET /v1/orders/{id} answers it: a new reference (caller decrefs), NULL when out
+ * of memory. */
+json_t *ch_api_order_json(const mnp_order_rec_t *o);
+
+/* GET /v1/orders/{id}/timeline: the order and its audit records (ch_api_timeline.c). */
+void ch_api_timeline(mnp_http_request_t *req, void *ud);
+
 /* GET /v1/orders and GET /v1/numbers/{number} (ch_api_read.c). */
 void ch_api_list_orders(mnp_http_request_t *req, void *ud);
 void ch_api_lookup(mnp_http_request_t *req, void *ud);
@@ -96,8 +120,13 @@ void ch_api_lookup(mnp_http_request_t *req, void *ud);
 /* GET /v1/events: the change feed, long-polled or streamed (ch_api_events.c). */
 void ch_api_events(mnp_http_request_t *req, void *ud);
 
-/* GET /v1/audit: the audit log, for the regulator. */
+/* GET /v1/audit: the audit log, for the regulator (ch_api_read.c). */
 void ch_api_audit(mnp_http_request_t *req, void *ud);
+
+/* An audit record as the API shows it, without its subject: {seq, at_ms, actor, action, detail
+ * (parsed when it is JSON, else the text), hash (hex)}. A new reference (caller decrefs); NULL
+ * when out of memory. */
+json_t *ch_api_audit_json(const mnp_audit_record_t *r);
 
 /* GET /v1/npdb/snapshot: the whole NPDB in the snapshot format of docs/npdb-format.md. */
 void ch_api_snapshot(mnp_http_request_t *req, void *ud);
@@ -107,5 +136,8 @@ void ch_api_snapshot(mnp_http_request_t *req, void *ud);
 void ch_api_signal(mnp_http_request_t *req, void *ud);
 void ch_api_signals(mnp_http_request_t *req, void *ud);
 void ch_api_stats(mnp_http_request_t *req, void *ud);
+
+/* GET /v1/me: the caller's role and principal, and the clearinghouse's clock (ch_api_me.c). */
+void ch_api_me(mnp_http_request_t *req, void *ud);
 
 #endif

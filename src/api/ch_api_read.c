@@ -1,7 +1,8 @@
 /*
- * The clearinghouse's read-only routes: listing orders (each operator its own, the regulator all)
- * and looking a number up with its history (SPEC.md §6: current operator, routing number,
- * whether it is ported, and the feed sequence the answer reflects).
+ * The clearinghouse's read-only routes: listing orders (each operator its own, the regulator all;
+ * by number, side and state), looking a number up with its history (SPEC.md §6: current
+ * operator, routing number, whether it is ported, and the feed sequence the answer reflects),
+ * the NPDB snapshot, and the audit log for the regulator (whole, or one number's records).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +30,53 @@ static int add_order(const mnp_order_rec_t *o, void *arg)
     list_job_t *j = arg;
     char num[MNP_NUMBER_STR_SIZE];
     mnp_number_t n = {.e164 = o->number, .national_len = MNP_NATIONAL_DIGITS};
-    json_array_append_new(j->arr,
-                          json_pack("{sI ss ss ss ss sI}", "order", (json_int_t)o->id, "number",
-                                    mnp_number_format(&n, num), "state",
-                                    mnp_order_state_name(o->state), "recipient", o->recipient,
-                                    "donor", o->donor, "updated_ms", (json_int_t)o->updated_ms));
+    json_array_append_new(j->arr, json_pack("{sI ss ss ss ss ss sI sI}", "order", (json_int_t)o->id,
+                                            "number", mnp_number_format(&n, num), "state",
+                                            mnp_order_state_name(o->state), "recipient",
+                                            o->recipient, "donor", o->donor, "channel", o->channel,
+                                            "created_ms", (json_int_t)o->created_ms, "updated_ms",
+                                            (json_int_t)o->updated_ms));
     return 0;
+}
+
+/* Query parameter name as a number in any written form (SPEC §2) into *e164, 0 when absent;
+ * replies 400 bad_query saying why and returns false when it is not one. */
+static bool query_number(mnp_http_request_t *req, const char *name, uint64_t *e164)
+{
+    const char *s = mnp_http_request_query(req, name);
+    mnp_number_t n;
+    mnp_number_reason_t why;
+    *e164 = 0;
+    if (s == NULL)
+        return true;
+    if (mnp_number_parse(s, strlen(s), &n, &why) != 0) {
+        mnp_http_reply_problem(req, 400, "bad_query", "%s: %s", name, mnp_number_reason_str(why));
+        return false;
+    }
+    *e164 = n.e164;
+    return true;
+}
+
+/* The role query parameter of GET /v1/orders into f->role; replies 400 bad_query and returns
+ * false when c cannot ask for it or it names no role. */
+static bool query_role(mnp_http_request_t *req, const caller_t *c, mnp_order_filter_t *f)
+{
+    const char *s = mnp_http_request_query(req, "role");
+    if (s == NULL)
+        return true;
+    if (c->role != MNP_ROLE_OPERATOR) {
+        mnp_http_reply_problem(req, 400, "bad_query", "role: the regulator is party to no order");
+        return false;
+    }
+    if (strcmp(s, "recipient") == 0)
+        f->role = MNP_ORDER_ROLE_RECIPIENT;
+    else if (strcmp(s, "donor") == 0)
+        f->role = MNP_ORDER_ROLE_DONOR;
+    else {
+        mnp_http_reply_problem(req, 400, "bad_query", "role: must be donor or recipient");
+        return false;
+    }
+    return true;
 }
 
 static int list_read(mnp_txn_t *txn, void *arg, mnp_error_t *err)
@@ -61,6 +103,8 @@ void ch_api_list_orders(mnp_http_request_t *req, void *ud)
         mnp_http_reply_problem(req, 400, "bad_query", "state: not a state name");
         return;
     }
+    if (!query_number(req, "number", &j.f.number) || !query_role(req, &c, &j.f))
+        return;
     j.arr = json_array();
     mnp_error_t err = {0};
     if (mnp_store_read(api->store, list_read, &j, &err) != 0) {
@@ -225,25 +269,31 @@ void ch_api_snapshot(mnp_http_request_t *req, void *ud)
 }
 
 typedef struct audit_job {
-    uint64_t after;
-    unsigned limit;
+    mnp_audit_filter_t f; /* f.subject NULL: the whole log */
+    char subject[24];     /* the number's E.164 digits, as ch_audit names it */
     json_t *arr;
     uint64_t last;
 } audit_job_t;
 
-static int add_record(const mnp_audit_record_t *r, void *arg)
+json_t *ch_api_audit_json(const mnp_audit_record_t *r)
 {
-    audit_job_t *j = arg;
     char hash[MNP_HASH_HEX_SIZE];
     json_t *detail = r->detail && r->detail[0] ? json_loads(r->detail, 0, NULL) : NULL;
     if (detail == NULL) /* kept as text when it is not JSON (it always is when mnp wrote it) */
         detail = json_string(r->detail ? r->detail : "");
     if (mnp_hex_encode(r->hash, sizeof(r->hash), hash, sizeof(hash)) != 0)
         hash[0] = '\0';
-    json_array_append_new(j->arr,
-                          json_pack("{sI sI ss ss ss so ss}", "seq", (json_int_t)r->seq, "at_ms",
-                                    (json_int_t)r->at_ms, "actor", r->actor, "action", r->action,
-                                    "subject", r->subject, "detail", detail, "hash", hash));
+    return json_pack("{sI sI ss ss so ss}", "seq", (json_int_t)r->seq, "at_ms",
+                     (json_int_t)r->at_ms, "actor", r->actor, "action", r->action, "detail", detail,
+                     "hash", hash);
+}
+
+static int add_record(const mnp_audit_record_t *r, void *arg)
+{
+    audit_job_t *j = arg;
+    json_t *rec = ch_api_audit_json(r);
+    json_object_set_new(rec, "subject", json_string(r->subject));
+    json_array_append_new(j->arr, rec);
     j->last = r->seq;
     return 0;
 }
@@ -251,14 +301,16 @@ static int add_record(const mnp_audit_record_t *r, void *arg)
 static int audit_read(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
     audit_job_t *j = arg;
-    return mnp_txn_audit_each(txn, j->after, j->limit, add_record, j, NULL, err);
+    if (j->f.subject != NULL)
+        return mnp_txn_audit_subject_each(txn, &j->f, add_record, j, NULL, err);
+    return mnp_txn_audit_each(txn, j->f.after_seq, j->f.limit, add_record, j, NULL, err);
 }
 
 void ch_api_audit(mnp_http_request_t *req, void *ud)
 {
     mnp_ch_api_t *api = ud;
     caller_t c;
-    uint64_t after, limit;
+    uint64_t after, limit, number;
     if (!ch_api_authenticate(req, api, &c))
         return;
     /* SPEC §8: the audit log is the regulator's to read. */
@@ -267,9 +319,16 @@ void ch_api_audit(mnp_http_request_t *req, void *ud)
         return;
     }
     if (!ch_api_query_u64(req, "after", 0, INT64_MAX, &after) ||
-        !ch_api_query_u64(req, "limit", 100, LIST_LIMIT_MAX, &limit))
+        !ch_api_query_u64(req, "limit", 100, LIST_LIMIT_MAX, &limit) ||
+        !query_number(req, "number", &number))
         return;
-    audit_job_t j = {.after = after, .limit = limit ? (unsigned)limit : 1, .last = after};
+    audit_job_t j = {.f = {.after_seq = after, .limit = limit ? (unsigned)limit : 1},
+                     .last = after};
+    /* A number's records are those whose subject is its E.164 digits (ch_audit). */
+    if (number != 0) {
+        snprintf(j.subject, sizeof(j.subject), "%llu", (unsigned long long)number);
+        j.f.subject = j.subject;
+    }
     j.arr = json_array();
     mnp_error_t err = {0};
     if (mnp_store_read(api->store, audit_read, &j, &err) != 0) {

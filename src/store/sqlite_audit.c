@@ -1,9 +1,10 @@
 /*
  * The audit log in the SQLite backend: appending a sealed record after the last one, reading the
- * head, and reading records back in seq order. The last record is read through the writer's own
- * connection inside the open group transaction, so it sees the appends that earlier writes of
- * the same group made (and no longer sees one whose write was rolled back to its savepoint):
- * consecutive appends chain no matter how the writes were grouped.
+ * head, and reading records back in seq order (all of them, or one subject's through the
+ * audit_subject index). The last record is read through the writer's own connection inside the
+ * open group transaction, so it sees the appends that earlier writes of the same group made (and
+ * no longer sees one whose write was rolled back to its savepoint): consecutive appends chain no
+ * matter how the writes were grouped.
  */
 #include <string.h>
 
@@ -14,6 +15,7 @@ enum {
     AUDIT_LAST = STMT_AUDIT_BASE,
     AUDIT_INSERT,
     AUDIT_EACH,
+    AUDIT_SUBJECT_EACH,
 };
 
 #define SQL_AUDIT_LAST "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
@@ -24,6 +26,13 @@ enum {
 #define SQL_AUDIT_EACH                                                                             \
     "SELECT seq, at_ms, actor, action, subject, detail, prev_hash, hash FROM audit "               \
     "WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+/* One range of audit_subject, already in seq order. json_valid first: json_extract raises an
+ * error on text that is not JSON, and a record's detail need not be JSON. ?3 is never 0 when an
+ * order is asked for, so "?3 = 0" means "any record". */
+#define SQL_AUDIT_SUBJECT_EACH                                                                     \
+    "SELECT seq, at_ms, actor, action, subject, detail, prev_hash, hash FROM audit "               \
+    "WHERE subject = ?1 AND seq > ?2 AND (?3 = 0 OR (CASE WHEN json_valid(detail) "                \
+    "THEN json_extract(detail, '$.order') END) = ?3) ORDER BY seq LIMIT ?4"
 
 /* Copies a hash column into out. A value of the wrong size (only a tampered row can hold one:
  * the table's CHECK refuses it) is copied as far as it goes and zero-filled, so that it fails
@@ -117,22 +126,11 @@ int mnp_txn_audit_append(mnp_txn_t *txn, int64_t at_ms, const char *actor, const
     return 0;
 }
 
-int mnp_txn_audit_each(mnp_txn_t *txn, uint64_t after_seq, unsigned limit, mnp_audit_each_fn fn,
-                       void *arg, unsigned *visited, mnp_error_t *err)
+/* Steps st (bound by the caller) and calls fn for each row; *visited counts them. */
+static int each_row(store_conn_t *c, sqlite3_stmt *st, mnp_audit_each_fn fn, void *arg,
+                    unsigned *visited, mnp_error_t *err)
 {
-    store_conn_t *c = sqlite_conn(txn);
     unsigned n = 0;
-    if (visited != NULL)
-        *visited = 0;
-    if (after_seq > (uint64_t)INT64_MAX)
-        return 0; /* no seq can be larger */
-    sqlite3_stmt *st = sqlite_stmt(c, AUDIT_EACH, SQL_AUDIT_EACH, err);
-    if (st == NULL)
-        return err ? err->code : MNP_EIO;
-    /* From the start means every row: one a tamperer numbered 0 or below must reach the
-     * verifier too, and fail there. */
-    sqlite3_bind_int64(st, 1, after_seq == 0 ? INT64_MIN : (sqlite3_int64)after_seq);
-    sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
     int s = SQLITE_DONE, rc = 0;
     while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
         mnp_audit_record_t r = {
@@ -154,4 +152,42 @@ int mnp_txn_audit_each(mnp_txn_t *txn, uint64_t after_seq, unsigned limit, mnp_a
     if (rc == 0 && s != SQLITE_DONE)
         return sqlite_fail(c, "reading the audit log", err);
     return rc;
+}
+
+int mnp_txn_audit_each(mnp_txn_t *txn, uint64_t after_seq, unsigned limit, mnp_audit_each_fn fn,
+                       void *arg, unsigned *visited, mnp_error_t *err)
+{
+    store_conn_t *c = sqlite_conn(txn);
+    if (visited != NULL)
+        *visited = 0;
+    if (after_seq > (uint64_t)INT64_MAX)
+        return 0; /* no seq can be larger */
+    sqlite3_stmt *st = sqlite_stmt(c, AUDIT_EACH, SQL_AUDIT_EACH, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    /* From the start means every row: one a tamperer numbered 0 or below must reach the
+     * verifier too, and fail there. */
+    sqlite3_bind_int64(st, 1, after_seq == 0 ? INT64_MIN : (sqlite3_int64)after_seq);
+    sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
+    return each_row(c, st, fn, arg, visited, err);
+}
+
+int mnp_txn_audit_subject_each(mnp_txn_t *txn, const mnp_audit_filter_t *f, mnp_audit_each_fn fn,
+                               void *arg, unsigned *visited, mnp_error_t *err)
+{
+    store_conn_t *c = sqlite_conn(txn);
+    if (visited != NULL)
+        *visited = 0;
+    if (f->subject == NULL || f->order_id < 0)
+        return mnp_error_set(err, MNP_EINVAL, "an audit subject is required, an order id >= 0");
+    if (f->after_seq > (uint64_t)INT64_MAX)
+        return 0;
+    sqlite3_stmt *st = sqlite_stmt(c, AUDIT_SUBJECT_EACH, SQL_AUDIT_SUBJECT_EACH, err);
+    if (st == NULL)
+        return err ? err->code : MNP_EIO;
+    sqlite3_bind_text(st, 1, f->subject, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)f->after_seq);
+    sqlite3_bind_int64(st, 3, f->order_id);
+    sqlite3_bind_int64(st, 4, f->limit ? (sqlite3_int64)f->limit : -1);
+    return each_row(c, st, fn, arg, visited, err);
 }

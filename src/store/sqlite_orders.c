@@ -18,6 +18,8 @@
 _Static_assert(MNP_ORDER_PENDING_DONOR == 2 && MNP_ORDER_ACCEPTED == 3 &&
                    MNP_ORDER_SCHEDULED == 4 && MNP_ORDER_BROADCASTING == 5,
                "state numbers in the orders SQL");
+_Static_assert(MNP_ORDER_ROLE_RECIPIENT == 1 && MNP_ORDER_ROLE_DONOR == 2,
+               "role numbers in the orders SQL");
 
 /* Slots STMT_ORDERS_BASE .. +15; sqlite_authcodes.c has +16 .. +31. */
 enum {
@@ -55,20 +57,23 @@ enum {
     "SELECT " ORDER_COLS " FROM orders WHERE number = ?1 AND state BETWEEN 1 AND 5"
 
 /* List parameters: ?1 after_id, ?2 operator (NULL: any), ?3 state (0: any), ?4 number (0: any),
- * ?5 limit. Each variant leads with the index that narrows it most. */
+ * ?5 limit, ?6 role (mnp_order_role_t; with an operator only). Each variant leads with the index
+ * that narrows it most; a number's orders are few, so a role among them is a test per row. */
 #define SQL_ORDER_LIST_ALL                                                                         \
     "SELECT " ORDER_COLS " FROM orders WHERE id > ?1 AND (?3 = 0 OR state = ?3) "                  \
     "AND (?2 IS NULL OR recipient = ?2 OR donor = ?2) AND (?4 = 0 OR number = ?4) "                \
     "ORDER BY id LIMIT ?5"
 #define SQL_ORDER_LIST_NUMBER                                                                      \
     "SELECT " ORDER_COLS " FROM orders WHERE number = ?4 AND id > ?1 AND (?3 = 0 OR state = ?3) "  \
-    "AND (?2 IS NULL OR recipient = ?2 OR donor = ?2) ORDER BY id LIMIT ?5"
+    "AND (?2 IS NULL OR (recipient = ?2 AND ?6 <> 2) OR (donor = ?2 AND ?6 <> 1)) "                \
+    "ORDER BY id LIMIT ?5"
 /* Two ordered index ranges merged, rather than one OR that sorts all of an operator's orders
- * for every page. */
+ * for every page. A role leaves one range: SQLite tests a term that names no column ("?6 <> 2")
+ * once, before its loop, and skips the other range whole. */
 #define SQL_ORDER_LIST_OPERATOR                                                                    \
-    "SELECT " ORDER_COLS " FROM orders WHERE recipient = ?2 AND id > ?1 "                          \
+    "SELECT " ORDER_COLS " FROM orders WHERE recipient = ?2 AND ?6 <> 2 AND id > ?1 "              \
     "AND (?3 = 0 OR state = ?3) AND (?4 = 0 OR number = ?4) "                                      \
-    "UNION SELECT " ORDER_COLS " FROM orders WHERE donor = ?2 AND id > ?1 "                        \
+    "UNION SELECT " ORDER_COLS " FROM orders WHERE donor = ?2 AND ?6 <> 1 AND id > ?1 "            \
     "AND (?3 = 0 OR state = ?3) AND (?4 = 0 OR number = ?4) ORDER BY id LIMIT ?5"
 /* ACCEPTED has no index of its own; orders_one_open holds only open orders, which are few
  * compared with all orders, and INDEXED BY makes a plan that would scan the table an error. */
@@ -344,6 +349,9 @@ int mnp_txn_order_list(mnp_txn_t *txn, const mnp_order_filter_t *f, mnp_order_ea
     if (f->operator_code != NULL && strlen(f->operator_code) >= MNP_STORE_CODE_MAX)
         return mnp_error_set(err, MNP_EINVAL, "operator code must be at most %d characters",
                              MNP_STORE_CODE_MAX - 1);
+    if ((unsigned)f->role > MNP_ORDER_ROLE_DONOR ||
+        (f->role != MNP_ORDER_ROLE_ANY && f->operator_code == NULL))
+        return mnp_error_set(err, MNP_EINVAL, "an order role must be one, with an operator code");
     sqlite3_stmt *st;
     if (f->number != 0)
         st = sqlite_stmt(c, ORDER_LIST_NUMBER, SQL_ORDER_LIST_NUMBER, err);
@@ -354,8 +362,10 @@ int mnp_txn_order_list(mnp_txn_t *txn, const mnp_order_filter_t *f, mnp_order_ea
     if (st == NULL)
         return err ? err->code : MNP_EIO;
     sqlite3_bind_int64(st, 1, f->after_id);
-    if (f->operator_code != NULL)
+    if (f->operator_code != NULL) {
         sqlite3_bind_text(st, 2, f->operator_code, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 6, (int)f->role);
+    }
     sqlite3_bind_int(st, 3, (int)f->state);
     /* A number beyond INT64_MAX matches nothing, as no stored number can be one. */
     sqlite3_bind_int64(st, 4, f->number > (uint64_t)INT64_MAX ? -1 : (sqlite3_int64)f->number);

@@ -103,7 +103,7 @@ check_match "lookup: history" '"history":\[\{"at_ms":1795604400000,"operator":"C
 http GET "/v1/numbers/1300730" "$ctcc"
 check "lookup of a malformed number: 400" 400 "$status"
 http GET "/v1/orders" "$cmcc"
-check_match "list: the recipient's order" '^\{"orders":\[\{"donor":"CUCC","number":"8613007301234","order":1,"recipient":"CMCC"' "$body"
+check_match "list: the recipient's order" '^\{"orders":\[\{"channel":"store","created_ms":1795600800000,"donor":"CUCC","number":"8613007301234","order":1,"recipient":"CMCC"' "$body"
 http GET "/v1/orders" "$ctcc"
 check "list: nothing for a third operator" '{"orders":[]}' "$body"
 http GET "/v1/orders?state=ACTIVE" "$miit"
