@@ -10,6 +10,7 @@
 #ifndef MNP_GATEWAY_H
 #define MNP_GATEWAY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mnp/ch_client.h"
@@ -45,6 +46,10 @@ typedef struct mnp_gw_config {
      * holds a code in clear; the same secret opens them after a restart. NULL: a random key
      * for this gateway's life (tests). Copied into a derived key only. */
     const char *seal_secret;
+    /* Self-service (gw_self.h): the answer to a login also carries the SMS with the login code,
+     * so that someone trying a demo in a browser can log in without a phone. Demos only: it
+     * lets anyone who knows a number log in as its subscriber. */
+    bool demo_show_login_sms;
 } mnp_gw_config_t;
 
 int mnp_gw_new(const mnp_gw_config_t *cfg, mnp_gw_t **out, mnp_error_t *err) MNP_WUR;

@@ -20,6 +20,15 @@
  *   GET  /v1/subscribers/{number}  one record, its agreements and its first CXXZ
  *   POST /v1/agreements            adds 1-1000 term agreements            {agreements: [...]}
  *   POST /v1/agreements/{id}/end   the subscriber ended it: no block from now on (E04)
+ *
+ * The subscribers themselves, without an operator key (gw_self.h, docs/self-service.md): the
+ * tenant is the one that serves the number; after the login a session token stands for both.
+ *   POST /v1/self/login            a login code by SMS to the number      {number}
+ *   POST /v1/self/session          the code for a session token           {number, code}
+ *   POST /v1/self/eligibility      the CXXZ answer, with its conditions   {name, identity}
+ *   POST /v1/self/authcode         the SQXZ answer, with the code         {name, identity}
+ *   GET  /v1/self/orders           the number's port orders
+ *   POST /v1/self/logout           the token is void
  */
 #ifndef MNP_GW_API_H
 #define MNP_GW_API_H

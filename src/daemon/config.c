@@ -15,7 +15,7 @@ static const char *const mnpd_keys[] = {"log_level", "log_file", "drain_timeout"
 static const char *const clearinghouse_keys[] = {"listen",       "store",        "key_file",
                                                  "max_body",     "http_threads", "donor_window",
                                                  "cutover_step", "ack_timeout",  NULL};
-static const char *const gateway_keys[] = {"listen", NULL};
+static const char *const gateway_keys[] = {"listen", "demo_show_login_sms", NULL};
 static const char *const operator_keys[] = {"name",
                                             "service_number",
                                             "clearinghouse",
@@ -236,6 +236,10 @@ static int read_gateway(const mnp_ini_t *ini, mnpd_config_t *cfg, mnp_error_t *e
                                "%s: [gateway] listen: give an IP address, not a name ('%s')",
                                mnp_ini_name(ini), cfg->gateway_listen.host);
     }
+    /* Demos only (mnpd warns at start): anyone could log in as any subscriber. */
+    if (rc == 0)
+        rc = mnp_ini_get_bool(g, "demo_show_login_sms", false, &cfg->gateway_demo_show_login_sms,
+                              err);
     if (rc == 0)
         rc = read_operators(ini, cfg, err);
     if (rc == 0 && cfg->gateway && cfg->noperators == 0)

@@ -266,7 +266,8 @@ static int start_tenant(mnpd_gateway_t *g, const mnpd_config_t *cfg, const struc
                             .prov_webhook_key = hook_key[0] != '\0' ? hook_key : NULL,
                             .on_work = courier_wake,
                             .on_work_arg = t,
-                            .seal_secret = key};
+                            .seal_secret = key,
+                            .demo_show_login_sms = cfg->gateway_demo_show_login_sms};
     t->g = g;
     if (rc == 0 && (rc = mnp_gw_new(&gcfg, &t->gw, err)) != 0) {
         char why[sizeof(err->msg)];
@@ -303,6 +304,12 @@ int mnpd_gateway_start(mnpd_gateway_t *g, const mnpd_config_t *cfg, const char *
 {
     pthread_mutex_init(&g->mu, NULL);
     pthread_cond_init(&g->cv, NULL);
+    if (cfg->gateway_demo_show_login_sms)
+        mnp_log(MNP_LOG_WARN,
+                "DEMO: the answer to POST /v1/self/login shows the SMS with the login code, so "
+                "anyone who knows a number can log in as its subscriber; never run production "
+                "like this ([gateway] demo_show_login_sms = no)",
+                NULL);
     for (size_t i = 0; i < cfg->noperators; i++) {
         int rc = start_tenant(g, cfg, &cfg->operators[i], local_url, clock, err);
         if (rc != 0)

@@ -47,6 +47,7 @@ typedef struct mnpd_config {
     bool gateway;
     bool gateway_listen_set; /* its own listener; else it shares the clearinghouse's */
     mnp_ini_addr_t gateway_listen;
+    bool gateway_demo_show_login_sms; /* the self-service login answer shows the SMS: demos only */
     size_t noperators;
     struct mnpd_operator {
         const char *code;           /* the section's subsection, "CUCC" */

@@ -27,11 +27,14 @@ int mnp_gw_new(const mnp_gw_config_t *cfg, mnp_gw_t **out, mnp_error_t *err)
     gw->clock = cfg->clock ? cfg->clock : mnp_clock_real();
     gw->on_work = cfg->on_work;
     gw->on_work_arg = cfg->on_work_arg;
+    gw->demo_show_login_sms = cfg->demo_show_login_sms;
     gw_seal_init(gw, cfg->seal_secret);
     int rc = gw_hook_init(gw, cfg, err);
-    if (rc == 0 && mnp_numplan_new(&gw->plan) != 0)
+    if (rc == 0 && (mnp_numplan_new(&gw->plan) != 0 || gw_self_init(gw) != 0))
         rc = mnp_error_set(err, MNP_ENOMEM, "out of memory");
     if (rc != 0) {
+        gw_self_fini(gw);
+        mnp_numplan_free(gw->plan);
         gw_hook_fini(gw);
         mnp_memzero(gw->seal_key, sizeof(gw->seal_key));
         free(gw);
@@ -45,6 +48,7 @@ void mnp_gw_free(mnp_gw_t *gw)
 {
     if (gw == NULL)
         return;
+    gw_self_fini(gw);
     mnp_numplan_free(gw->plan);
     gw_hook_fini(gw);
     mnp_memzero(gw->seal_key, sizeof(gw->seal_key));

@@ -9,7 +9,9 @@
 
 #include "mnp/eligibility.h"
 #include "mnp/gateway.h"
+#include "mnp/gw_self.h"
 #include "mnp/log.h"
+#include "mnp/number.h"
 #include "mnp/numplan.h"
 
 struct mnp_gw {
@@ -31,6 +33,8 @@ struct mnp_gw {
         void *curl;         /* CURL *, made at the first delivery, kept for connection reuse */
     } hook;
     unsigned char seal_key[32]; /* seals queued SMS that carry a code (gw_seal.c); wiped */
+    struct gw_self *self;       /* login codes and sessions of self-service (gw_self.c) */
+    bool demo_show_login_sms;   /* gateway.h: the login answer shows the SMS (demos only) */
 };
 
 /* Tells the process that gw queued work for its courier (gateway.h: on_work). */
@@ -75,5 +79,23 @@ bool gw_sms_open(const mnp_gw_t *gw, const char *stored, char out[MNP_GW_TEXT_MA
 
 /* Queues m for the SMS centre in a store transaction of its own; m->id is set. */
 int gw_sms_queue(mnp_gw_t *gw, mnp_gw_sms_t *m, mnp_error_t *err);
+
+/* The subscriber's CXXZ or SQXZ (kind) about num with name and identity as presented, for the
+ * SMS and the web channel alike (gw_query.c): reads the facts, judges them, for an eligible SQXZ
+ * registers a fresh code at the clearinghouse, writes the reply into a->reply, and makes durable
+ * in one store write the freeze, the reports owed to the clearinghouse, the code's issue and,
+ * when queue_sms, the reply queued for the SMS centre (sealed when it carries a code; a->sms_id
+ * set). a is overwritten. <0 (err set) only when the store failed. */
+int gw_query_answer(mnp_gw_t *gw, const mnp_number_t *num, mnp_sms_kind_t kind, const char *name,
+                    const char *identity, bool queue_sms, mnp_gw_answer_t *a, mnp_error_t *err);
+
+/* The self-service tables of gw (gw_self.c), made in mnp_gw_new and freed in mnp_gw_free.
+ * MNP_ENOMEM. */
+int gw_self_init(mnp_gw_t *gw);
+void gw_self_fini(mnp_gw_t *gw);
+
+/* Fills r with a refusal: status, problem code, when to retry (0: not said), the detail. */
+void gw_self_refuse(mnp_gw_self_refusal_t *r, int status, const char *code, int64_t retry_after_ms,
+                    const char *fmt, ...) MNP_PRINTF(5, 6);
 
 #endif

@@ -16,7 +16,6 @@
 #include "mnp/secret.h"
 
 #define TENANTS_MAX        64
-#define BODY_MAX           (8 * 1024)
 #define OUTBOUND_LIMIT_MAX 1000
 
 struct mnp_gw_api {
@@ -89,32 +88,27 @@ mnp_gw_t *gw_api_authenticate(mnp_http_request_t *req, mnp_gw_api_t *api)
     return found;
 }
 
-static bool decode(mnp_http_request_t *req, const mnp_json_field_t *spec, size_t n, void *dst,
-                   json_t **root)
+size_t gw_api_tenant_count(const mnp_gw_api_t *api)
+{
+    return atomic_load_explicit(&api->n, memory_order_acquire);
+}
+
+mnp_gw_t *gw_api_tenant(const mnp_gw_api_t *api, size_t i)
+{
+    return api->tenants[i].gw;
+}
+
+bool gw_api_decode(mnp_http_request_t *req, gw_body_kind_t kind, void *dst, json_t **root)
 {
     size_t len;
     const char *body = mnp_http_request_body(req, &len);
     mnp_json_problem_t p;
-    *root = NULL;
-    if (mnp_json_parse(body, len, BODY_MAX, root, &p) != 0 ||
-        mnp_json_decode(*root, spec, n, dst, &p) != 0) {
+    if (gw_body_decode(kind, body, len, dst, root, &p) != 0) {
         mnp_http_reply_json_problem(req, &p);
-        json_decref(*root);
-        *root = NULL;
         return false;
     }
     return true;
 }
-
-typedef struct inbound_body {
-    const char *from, *to, *text;
-} inbound_body_t;
-
-static const mnp_json_field_t inbound_spec[] = {
-    {"from", MNP_JSON_STRING, true, 32, 0, 0, offsetof(inbound_body_t, from)},
-    {"to", MNP_JSON_STRING, true, 15, 0, 0, offsetof(inbound_body_t, to)},
-    {"text", MNP_JSON_STRING, true, 1024, 0, 0, offsetof(inbound_body_t, text)},
-};
 
 static const char *kind_name(mnp_sms_kind_t k)
 {
@@ -124,9 +118,9 @@ static const char *kind_name(mnp_sms_kind_t k)
 static void post_inbound(mnp_http_request_t *req, void *ud)
 {
     mnp_gw_t *gw = gw_api_authenticate(req, ud);
-    inbound_body_t b = {0};
+    gw_inbound_body_t b = {0};
     json_t *root;
-    if (gw == NULL || !decode(req, inbound_spec, 3, &b, &root))
+    if (gw == NULL || !gw_api_decode(req, GW_BODY_SMS_INBOUND, &b, &root))
         return;
     mnp_gw_sms_result_t *r = malloc(sizeof(*r));
     mnp_error_t err = {0};
@@ -149,24 +143,12 @@ static void post_inbound(mnp_http_request_t *req, void *ud)
     json_decref(root);
 }
 
-typedef struct port_body {
-    const char *number, *name, *identity, *code, *channel;
-} port_body_t;
-
-static const mnp_json_field_t port_spec[] = {
-    {"number", MNP_JSON_STRING, true, 32, 0, 0, offsetof(port_body_t, number)},
-    {"name", MNP_JSON_STRING, true, 63, 0, 0, offsetof(port_body_t, name)},
-    {"identity", MNP_JSON_STRING, true, 18, 0, 0, offsetof(port_body_t, identity)},
-    {"code", MNP_JSON_NUMBER_STRING, true, 6, 0, 0, offsetof(port_body_t, code)},
-    {"channel", MNP_JSON_STRING, true, 15, 0, 0, offsetof(port_body_t, channel)},
-};
-
 static void post_port_in(mnp_http_request_t *req, void *ud)
 {
     mnp_gw_t *gw = gw_api_authenticate(req, ud);
-    port_body_t b = {0};
+    gw_port_body_t b = {0};
     json_t *root;
-    if (gw == NULL || !decode(req, port_spec, 5, &b, &root))
+    if (gw == NULL || !gw_api_decode(req, GW_BODY_PORT_IN, &b, &root))
         return;
     mnp_gw_port_result_t r;
     mnp_error_t err = {0};
@@ -258,14 +240,6 @@ static void get_outbound(mnp_http_request_t *req, void *ud)
     json_decref(p.list);
 }
 
-typedef struct ack_body {
-    int64_t up_to;
-} ack_body_t;
-
-static const mnp_json_field_t ack_spec[] = {
-    {"up_to", MNP_JSON_INTEGER, true, 0, 1, INT64_MAX, offsetof(ack_body_t, up_to)},
-};
-
 typedef struct ack_job {
     mnp_gw_t *gw;
     int64_t up_to;
@@ -281,9 +255,9 @@ static int ack_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 static void post_outbound_ack(mnp_http_request_t *req, void *ud)
 {
     mnp_gw_t *gw = gw_api_authenticate(req, ud);
-    ack_body_t b = {0};
+    gw_ack_body_t b = {0};
     json_t *root;
-    if (gw == NULL || !decode(req, ack_spec, 1, &b, &root))
+    if (gw == NULL || !gw_api_decode(req, GW_BODY_ACK, &b, &root))
         return;
     ack_job_t j = {.gw = gw, .up_to = b.up_to};
     mnp_error_t err = {0};
@@ -317,9 +291,9 @@ static void get_provisioning(mnp_http_request_t *req, void *ud)
 static void post_provisioning_ack(mnp_http_request_t *req, void *ud)
 {
     mnp_gw_t *gw = gw_api_authenticate(req, ud);
-    ack_body_t b = {0};
+    gw_ack_body_t b = {0};
     json_t *root;
-    if (gw == NULL || !decode(req, ack_spec, 1, &b, &root))
+    if (gw == NULL || !gw_api_decode(req, GW_BODY_ACK, &b, &root))
         return;
     size_t n = 0;
     mnp_error_t err = {0};
@@ -333,20 +307,12 @@ static void post_provisioning_ack(mnp_http_request_t *req, void *ud)
     json_decref(root);
 }
 
-typedef struct number_body {
-    const char *number;
-} number_body_t;
-
-static const mnp_json_field_t number_spec[] = {
-    {"number", MNP_JSON_STRING, true, 32, 0, 0, offsetof(number_body_t, number)},
-};
-
 static void post_termination(mnp_http_request_t *req, void *ud)
 {
     mnp_gw_t *gw = gw_api_authenticate(req, ud);
-    number_body_t b = {0};
+    gw_number_body_t b = {0};
     json_t *root;
-    if (gw == NULL || !decode(req, number_spec, 1, &b, &root))
+    if (gw == NULL || !gw_api_decode(req, GW_BODY_NUMBER, &b, &root))
         return;
     mnp_gw_port_result_t r;
     mnp_error_t err = {0};
@@ -361,10 +327,7 @@ static void post_termination(mnp_http_request_t *req, void *ud)
 
 int mnp_gw_api_routes(mnp_http_router_t *router, mnp_gw_api_t *api)
 {
-    static const struct {
-        const char *method, *pattern, *name;
-        mnp_http_handler_fn fn;
-    } routes[] = {
+    static const gw_route_t routes[] = {
         {"POST", "/v1/sms/inbound", "sms_inbound", post_inbound},
         {"GET", "/v1/sms/outbound", "sms_outbound", get_outbound},
         {"POST", "/v1/sms/outbound/ack", "sms_outbound_ack", post_outbound_ack},
@@ -373,11 +336,20 @@ int mnp_gw_api_routes(mnp_http_router_t *router, mnp_gw_api_t *api)
         {"GET", "/v1/provisioning", "provisioning", get_provisioning},
         {"POST", "/v1/provisioning/ack", "provisioning_ack", post_provisioning_ack},
     };
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+    int rc = gw_api_add_routes(router, routes, sizeof(routes) / sizeof(routes[0]), api);
+    if (rc == 0)
+        rc = gw_api_billing_routes(router, api);
+    return rc == 0 ? gw_api_self_routes(router, api) : rc;
+}
+
+int gw_api_add_routes(mnp_http_router_t *router, const gw_route_t *routes, size_t n,
+                      mnp_gw_api_t *api)
+{
+    for (size_t i = 0; i < n; i++) {
         int rc = mnp_http_router_add(router, routes[i].method, routes[i].pattern, routes[i].name,
                                      routes[i].fn, api);
         if (rc != 0)
             return rc;
     }
-    return gw_api_billing_routes(router, api);
+    return 0;
 }

@@ -55,8 +55,7 @@ static void reply_store_error(mnp_http_request_t *req, int rc, const mnp_error_t
         mnp_http_reply_problem(req, 503, "unavailable", "%s", err->msg[0] ? err->msg : "store");
 }
 
-/* The Beijing date of the instant ms ("2027-03-01"). */
-static const char *beijing_date(int64_t ms, char buf[32])
+const char *gw_beijing_date(int64_t ms, char buf[32])
 {
     int64_t s = ms / 1000 + 8 * 3600;
     time_t t = (time_t)(ms < 0 && ms % 1000 ? s - 1 : s);
@@ -173,8 +172,8 @@ static json_t *agreement_json(const mnp_agreement_t *a)
     char start[32], end[32];
     /* end_ms is the exclusive end, the 00:00 after the last day in force. */
     return json_pack("{s:I,s:s,s:s,s:s,s:I,s:b,s:I,s:o}", "id", (json_int_t)a->id, "name", a->name,
-                     "start", beijing_date(a->start_ms, start), "end",
-                     beijing_date(a->end_ms - 86400 * 1000LL, end), "fee_fen",
+                     "start", gw_beijing_date(a->start_ms, start), "end",
+                     gw_beijing_date(a->end_ms - 86400 * 1000LL, end), "fee_fen",
                      (json_int_t)a->fee_fen, "has_term", a->has_term, "created_ms",
                      (json_int_t)a->created_ms, "ended_ms", int_or_null(a->ended_ms));
 }
@@ -196,7 +195,7 @@ static json_t *subscriber_json(const get_job_t *j)
         s->name, "identity", s->identity, "registration", mnp_registration_name(s->registration),
         "status", mnp_sub_status_name(s->status), "unpaid_fen", (json_int_t)s->unpaid_fen,
         "last_port",
-        s->last_port_ms ? json_string(beijing_date(s->last_port_ms, last_port)) : json_null(),
+        s->last_port_ms ? json_string(gw_beijing_date(s->last_port_ms, last_port)) : json_null(),
         "services", services, "balance_fen", (json_int_t)r->balance_fen, "active", j->sub.active,
         "status_since_ms", (json_int_t)j->sub.status_since_ms, "identity_since_ms",
         (json_int_t)j->sub.identity_since_ms, "updated_ms", (json_int_t)j->sub.updated_ms,
@@ -389,20 +388,11 @@ static void post_agreement_end(mnp_http_request_t *req, void *ud)
 
 int gw_api_billing_routes(mnp_http_router_t *router, mnp_gw_api_t *api)
 {
-    static const struct {
-        const char *method, *pattern, *name;
-        mnp_http_handler_fn fn;
-    } routes[] = {
+    static const gw_route_t routes[] = {
         {"PUT", "/v1/subscribers", "subscribers_put", put_subscribers},
         {"GET", "/v1/subscribers/{number}", "subscriber_get", get_subscriber},
         {"POST", "/v1/agreements", "agreements_add", post_agreements},
         {"POST", "/v1/agreements/{id}/end", "agreement_end", post_agreement_end},
     };
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        int rc = mnp_http_router_add(router, routes[i].method, routes[i].pattern, routes[i].name,
-                                     routes[i].fn, api);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
+    return gw_api_add_routes(router, routes, sizeof(routes) / sizeof(routes[0]), api);
 }
