@@ -3,7 +3,7 @@
 MNP_WERROR ?= OFF
 CMAKE_FLAGS := -DMNP_WERROR=$(MNP_WERROR)
 
-.PHONY: all build asan fuzz test test-release test-asan demo bootstrap format clean
+.PHONY: all build asan fuzz test test-release test-asan demo screenshots bootstrap format clean
 
 all: build
 
@@ -33,6 +33,11 @@ test: test-release test-asan
 
 demo: build
 	@scripts/demo
+
+# Refreshes docs/screenshots/ from the browser tests (tests/web), which take them.
+screenshots: build
+	@MNP_BIN_DIR=$(CURDIR)/build/bin MNP_SOURCE_DIR=$(CURDIR) \
+		MNP_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots bash tests/web/ui.sh
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

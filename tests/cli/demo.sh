@@ -9,28 +9,11 @@ set -euo pipefail
 
 # shellcheck source=tests/cli/lib.bash
 source "$(dirname "$0")/lib.bash"
-scripts="${MNP_SOURCE_DIR:?}/scripts"
-export MNP_BUILD_DIR MNP_DEMO_DIR="$tmp/demo" MNP_DEMO_PORT=0 MNP_DEMO_SUBSCRIBERS=300
-export MNP_DEMO_PDB_PORT=0 MNP_DEMO_ENUM_PORT=0
-MNP_BUILD_DIR=$(dirname "$MNP_BIN_DIR")
-
-mkfifo "$tmp/demo.out"
-# With job control the demo runs in its own process group and takes SIGINT as from a terminal
-# (a shell without it starts background jobs with SIGINT ignored).
-set -m
-"$scripts/demo" >"$tmp/demo.out" 2>&1 &
-demo_pid=$!
-set +m
-trap 'kill -INT $demo_pid 2>/dev/null || true; wait $demo_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
-exec 4<"$tmp/demo.out"
-banner=""
-while IFS= read -r -t 120 -u 4 line; do
-    banner+="$line"$'\n'
-    [[ "$line" == *"scripts/demo-walkthrough"* ]] && break
-done
-cat <&4 >"$tmp/demo.log" &
-exec 4<&-
+# shellcheck source=tests/cli/demo.bash
+source "$(dirname "$0")/demo.bash"
+demo_start
 check_match "the demo says it runs" 'mnp demo is running' "$banner"
+check_match "the demo prints its web interface" 'web +http://127\.0\.0\.1:[0-9]+/ui/' "$banner"
 check_match "the demo says its cutover is immediate" 'cutover +immediate' "$banner"
 check_match "the demo names its four operators" 'CMCC.*CUCC.*CTCC.*CBN' "$banner"
 check_match "the demo prints its URL" 'API +http://127\.0\.0\.1:[0-9]+' "$banner"
@@ -57,11 +40,6 @@ check_match "some generated subscribers are company-registered" ',company,' \
     "$(cat "$tmp/demo/data/"*-subscribers.csv)"
 check_match "some have term agreements" ',yes$' "$(cat "$tmp/demo/data/"*-agreements.csv)"
 
-kill -INT "$demo_pid"
-set +e
-wait "$demo_pid"
-demo_status=$?
-set -e
+demo_stop
 check "Ctrl-C stops the demo cleanly" 0 "$demo_status"
-trap 'rm -rf "$tmp"' EXIT
 finish
