@@ -50,6 +50,12 @@ typedef struct mnp_gw_config {
      * so that someone trying a demo in a browser can log in without a phone. Demos only: it
      * lets anyone who knows a number log in as its subscriber. */
     bool demo_show_login_sms;
+    /* How the gateway answers as the donor (SPEC §5). false: by itself at once: D01 or D02 when
+     * its records show the status or the owner changed since the code was issued, otherwise
+     * acceptance. true ("by staff"): D01 and D02 still at once, but otherwise no answer, so that
+     * the operator's staff may object within the window (D03 needs a person's justification)
+     * or accept; when the window closes unanswered, silence is consent. */
+    bool donor_by_staff;
 } mnp_gw_config_t;
 
 int mnp_gw_new(const mnp_gw_config_t *cfg, mnp_gw_t **out, mnp_error_t *err) MNP_WUR;

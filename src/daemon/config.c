@@ -23,6 +23,7 @@ static const char *const operator_keys[] = {"name",
                                             "store",
                                             "provisioning_webhook",
                                             "provisioning_webhook_key_file",
+                                            "donor_answer",
                                             NULL};
 
 static int read_mnpd(const mnp_ini_t *ini, mnpd_config_t *cfg, mnp_error_t *err)
@@ -185,6 +186,17 @@ static int read_operator(const mnp_ini_t *ini, const mnp_ini_section_t *s, struc
                            file, line, o->code);
     if (rc == 0)
         rc = read_webhook(ini, s, o, err);
+    const char *answer = NULL;
+    if (rc == 0)
+        rc = mnp_ini_get_str(s, "donor_answer", "at_once", 1, 15, &answer, err);
+    if (rc == 0 && strcmp(answer, "at_once") != 0 && strcmp(answer, "by_staff") != 0)
+        rc =
+            mnp_error_set(err, MNP_EFORMAT,
+                          "%s:%zu: [operator \"%s\"] donor_answer: at_once (the gateway accepts "
+                          "unless D01 or D02 applies) or by_staff (staff answer within the window; "
+                          "silence is consent)",
+                          file, key_line(s, "donor_answer"), o->code);
+    o->donor_by_staff = rc == 0 && strcmp(answer, "by_staff") == 0;
     return rc;
 }
 

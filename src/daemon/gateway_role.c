@@ -267,7 +267,8 @@ static int start_tenant(mnpd_gateway_t *g, const mnpd_config_t *cfg, const struc
                             .on_work = courier_wake,
                             .on_work_arg = t,
                             .seal_secret = key,
-                            .demo_show_login_sms = cfg->gateway_demo_show_login_sms};
+                            .demo_show_login_sms = cfg->gateway_demo_show_login_sms,
+                            .donor_by_staff = o->donor_by_staff};
     t->g = g;
     if (rc == 0 && (rc = mnp_gw_new(&gcfg, &t->gw, err)) != 0) {
         char why[sizeof(err->msg)];

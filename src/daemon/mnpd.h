@@ -59,6 +59,7 @@ typedef struct mnpd_config {
         const char *prov_webhook;   /* http(s) URL for provisioning events, or NULL: the queue */
         const char *prov_webhook_key_file; /* first line signs the webhook's bodies; or NULL */
         size_t prov_webhook_key_line;      /* its line in the file, for messages */
+        bool donor_by_staff;               /* donor_answer = by_staff (gateway.h) */
     } operators[MNPD_OPERATORS_MAX];
 
     /* [lookup]: a lookup replica of the clearinghouse's NPDB. */

@@ -28,6 +28,7 @@ int mnp_gw_new(const mnp_gw_config_t *cfg, mnp_gw_t **out, mnp_error_t *err)
     gw->on_work = cfg->on_work;
     gw->on_work_arg = cfg->on_work_arg;
     gw->demo_show_login_sms = cfg->demo_show_login_sms;
+    gw->donor_by_staff = cfg->donor_by_staff;
     gw_seal_init(gw, cfg->seal_secret);
     int rc = gw_hook_init(gw, cfg, err);
     if (rc == 0 && (mnp_numplan_new(&gw->plan) != 0 || gw_self_init(gw) != 0))

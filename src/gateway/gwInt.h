@@ -35,6 +35,7 @@ struct mnp_gw {
     unsigned char seal_key[32]; /* seals queued SMS that carry a code (gw_seal.c); wiped */
     struct gw_self *self;       /* login codes and sessions of self-service (gw_self.c) */
     bool demo_show_login_sms;   /* gateway.h: the login answer shows the SMS (demos only) */
+    bool donor_by_staff;        /* gateway.h: the donor's acceptance is left to staff or silence */
 };
 
 /* Tells the process that gw queued work for its courier (gateway.h: on_work). */

@@ -122,7 +122,8 @@ static int write_step(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 }
 
 /* SPEC §5 and issue 4: the donor objects only with D01 (lost or suspended since the code was
- * issued) or D02 (the owner changed since), and otherwise accepts at once. */
+ * issued) or D02 (the owner changed since), and otherwise accepts at once, or, by staff, leaves
+ * the order to its staff and, failing them, to the window (silence is consent). */
 static void donor_answer(mnp_gw_t *gw, const seen_t *s)
 {
     char path[64], body[256] = "{}";
@@ -137,6 +138,11 @@ static void donor_answer(mnp_gw_t *gw, const seen_t *s)
             snprintf(body, sizeof(body),
                      "{\"reason\":\"D02\",\"text\":\"the owner changed after the code was "
                      "issued\"}");
+    }
+    if (gw->donor_by_staff && strcmp(body, "{}") == 0) {
+        mnp_log(MNP_LOG_INFO, "donor answer left to staff",
+                MNP_KV(MNP_KV_STR("operator", gw->op), MNP_KV_I64("order", s->order_id)));
+        return;
     }
     snprintf(path, sizeof(path), "/v1/orders/%lld/answer", (long long)s->order_id);
     int status = 0;

@@ -14,6 +14,7 @@ const SHOTS = process.env.MNP_SCREENSHOTS_DIR;
 const key = (name) => readFileSync(join(DIR, 'keys', `${name}.key`), 'utf8').split('\n')[0].trim();
 const ZHANG = { number: '13007300001', name: '张三', identity: '430102199001011238' };
 const LI = { number: '13007300002', name: '李四', identity: '430102198503152343' };
+const ZHAO = { number: '13307300001', name: '赵六', identity: '430102198808081232' }; // China Telecom's
 
 let browser;
 const state = {};
@@ -202,6 +203,44 @@ test('the operator submits the port-in for a walk-in subscriber', async () => {
   assert.equal(o.body.channel, 'store');
 });
 
+test("the donor's staff object in the console, with the three permitted reasons only", async () => {
+  // 赵六 gets a code from China Telecom (whose staff answer as the donor) and China Mobile
+  // submits his port.
+  const sms = await api('POST', '/v1/sms/inbound', key('CTCC'),
+    { from: ZHAO.number, to: '10000', text: `SQXZ#${ZHAO.name}#${ZHAO.identity}` });
+  const code = sms.body.reply.match(/(\d{6})/)[1];
+  const port = await api('POST', '/v1/port-in', key('CMCC'),
+    { number: ZHAO.number, name: ZHAO.name, identity: ZHAO.identity, code, channel: 'online' });
+  assert.equal(port.status, 201);
+  const page = await person();
+  await page.goto(`${URL_}/ui/#/operator`);
+  await page.getByLabel('运营商 API 密钥').fill(key('CTCC'));
+  await page.keyboard.press('Enter');
+  const orders = section(page, '携号转网申请');
+  await orders.getByLabel('我方角色').selectOption('donor');
+  await orders.getByLabel('状态').selectOption('PENDING_DONOR');
+  await orders.getByRole('button', { name: '筛选' }).click();
+  await orders.getByRole('link', { name: `#${port.body.order}` }).click();
+  const form = page.locator('form', { has: page.getByRole('heading', { name: /提出异议/ }) });
+  await form.waitFor();
+  const reasons = await form.getByLabel('异议理由').locator('option').evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual(reasons, ['D01', 'D02', 'D03']);
+  await form.getByLabel('异议理由').selectOption('D03');
+  await form.getByRole('button', { name: '提交异议' }).click();
+  await page.getByRole('alert').filter({ hasText: 'D03 异议必须填写书面说明。' }).waitFor();
+  assert.equal((await api('GET', `/v1/orders/${port.body.order}`, key('CTCC'))).body.state, 'PENDING_DONOR');
+  await form.getByLabel(/说明/).fill('申请人所持证件与登记照片不符，疑似冒用。');
+  await page.screenshot({ path: join(SHOTS, 'operator-objection.png'), fullPage: true });
+  await form.getByRole('button', { name: '提交异议' }).click();
+  await page.getByRole('status').filter({ hasText: '答复已提交。' }).waitFor();
+  await page.getByTestId('order-state').filter({ hasText: '已拒绝' }).waitFor();
+  const o = (await api('GET', `/v1/orders/${port.body.order}`, key('CMCC'))).body;
+  assert.equal(o.state, 'REJECTED');
+  assert.equal(o.reason, 'D03');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('an agreement added after the query does not block, and is reported', async () => {
   // China Unicom's billing system adds a term agreement to 李四's number after his query.
   const add = await api('POST', '/v1/agreements', key('CUCC'), { agreements: [{
@@ -276,6 +315,7 @@ test("the regulator's dashboard counts the port and shows a flagged late agreeme
   assert.ok(Number(await page.locator('[data-stat="requests"] strong').textContent()) >= 1);
   const cmcc = page.locator('table[data-name="stats"] tbody tr', { hasText: 'CMCC' });
   assert.ok(await cmcc.count() >= 1, 'a row for China Mobile');
+  await page.locator('table[data-name="flags"] tbody tr', { hasText: 'D03 欺诈异议' }).waitFor();
   const flag = page.locator('table[data-name="flags"] tbody tr', { hasText: '查询后新增约定' });
   await flag.first().waitFor();
   assert.match(await flag.first().textContent(), /8613007300002|13007300002/);
