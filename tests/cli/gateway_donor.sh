@@ -16,20 +16,7 @@ source "$(dirname "$0")/rules.bash"
 mnpd_setup
 { echo "[gateway]"; gateway_operator CUCC; gateway_operator CMCC; } >>"$tmp/ch.conf"
 
-zhang=$(idcard 43010219900101123)
-zhao=$(idcard 43010219880808123)
-qian=$(idcard 43010219770707123)
-subscribers() { # subscribers ZHAO_STATUS: the billing system's file
-    cat >"$tmp/subscribers.csv" <<CSV
-number,name,identity,registration,status,unpaid_fen,last_port,services,balance_fen
-13007301234,张三,$zhang,person,normal,0,,,0
-13007301237,赵六,$zhao,person,$1,0,,,0
-13007301238,钱七,$qian,person,normal,0,,,0
-CSV
-    run subscribers import --operator CUCC "$tmp/subscribers.csv" --db "$tmp/cucc.db"
-    check "import subscribers ($1)" 0 "$status"
-}
-subscribers normal
+donor_subscribers normal
 test_clock_start=now
 mnpd_start
 
@@ -57,7 +44,7 @@ code() {
 # D01: 赵六 reports the phone lost after getting the code; the donor's gateway objects. (First,
 # while the daemon's clock still stands at the real time mnpctl records the loss by.)
 code 13007301237 赵六 "$zhao"
-subscribers lost
+donor_subscribers lost
 http POST /v1/orders "$cmcc" "{\"number\":\"13007301237\",\"identity\":\"$zhao\",\"code\":\"$code\",\"channel\":\"store\"}"
 check "port order for 赵六: 201" 201 "$status"
 order_zhao=$(json_int order)

@@ -29,20 +29,7 @@ check_match "the message names the line and the choices" \
 sed 's/^store = sqlite:.*cucc.db$/&\ndonor_answer = by_staff/' "$tmp/gw.conf" >>"$tmp/ch.conf"
 { gateway_operator CMCC; } >>"$tmp/ch.conf"
 
-zhang=$(idcard 43010219900101123)
-zhao=$(idcard 43010219880808123)
-qian=$(idcard 43010219770707123)
-subscribers() { # subscribers ZHAO_STATUS: the billing system's file
-    cat >"$tmp/subscribers.csv" <<CSV
-number,name,identity,registration,status,unpaid_fen,last_port,services,balance_fen
-13007301234,张三,$zhang,person,normal,0,,,0
-13007301237,赵六,$zhao,person,$1,0,,,0
-13007301238,钱七,$qian,person,normal,0,,,0
-CSV
-    run subscribers import --operator CUCC "$tmp/subscribers.csv" --db "$tmp/cucc.db"
-    check "import subscribers ($1)" 0 "$status"
-}
-subscribers normal
+donor_subscribers normal
 test_clock_start=now
 mnpd_start
 
@@ -53,7 +40,7 @@ port() {
     local code
     code=$(grep -oE '[0-9]{6}' <<<"$(json_str reply)" | head -1)
     check_match "SQXZ gives $2 a code" '^[0-9]{6}$' "$code"
-    [[ -n "${lost:-}" ]] && subscribers lost
+    [[ -n "${lost:-}" ]] && donor_subscribers lost
     http POST /v1/port-in "$cmcc" "{\"number\":\"$1\",\"name\":\"$2\",\"identity\":\"$3\",\"code\":\"$code\",\"channel\":\"store\"}"
     check "port-in for $2: 201" 201 "$status"
     order=$(json_int order)
@@ -73,7 +60,7 @@ state_is() { # state_is ORDER STATE [REASON]
 lost=yes port 13007301237 赵六 "$zhao"
 logged "msg=\"donor answer\" operator=CUCC order=$order answer=.*D01"
 state_is "$order" REJECTED D01
-subscribers normal
+donor_subscribers normal
 
 # 张三: the gateway leaves it to staff, who say nothing: the window closes, silence is consent.
 port 13007301234 张三 "$zhang"

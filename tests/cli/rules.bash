@@ -147,3 +147,20 @@ audit_match() {
 audit_has() {
     check "$1" yes "$(audit_match "$2")"
 }
+
+# donor_subscribers ZHAO_STATUS: China Unicom's billing file of three subscribers in Changsha,
+# 张三 (13007301234), 赵六 (13007301237, whose status is ZHAO_STATUS) and 钱七 (13007301238),
+# imported into its gateway's store $tmp/cucc.db; their identity numbers in zhang, zhao, qian.
+donor_subscribers() {
+    zhang=$(idcard 43010219900101123)
+    zhao=$(idcard 43010219880808123)
+    qian=$(idcard 43010219770707123)
+    cat >"$tmp/subscribers.csv" <<CSV
+number,name,identity,registration,status,unpaid_fen,last_port,services,balance_fen
+13007301234,张三,$zhang,person,normal,0,,,0
+13007301237,赵六,$zhao,person,$1,0,,,0
+13007301238,钱七,$qian,person,normal,0,,,0
+CSV
+    run subscribers import --operator CUCC "$tmp/subscribers.csv" --db "$tmp/cucc.db"
+    check "import subscribers ($1)" 0 "$status"
+}
