@@ -14,6 +14,7 @@ export class ApiError extends Error {
   // What to show: our words for the code, else the server's sentence.
   get text() {
     if (this.code === 'network') return t('err.network');
+    if (this.code === 'C01' && this.status === 429) return t('err.C01.locked');
     if (has(`err.${this.code}`)) return t(`err.${this.code}`);
     return `${t('err.generic')} (${this.status} ${this.code})${this.detail ? `: ${this.detail}` : ''}`;
   }

@@ -321,7 +321,9 @@ test("the regulator's dashboard counts the port and shows a flagged late agreeme
   assert.match(await flag.first().textContent(), /8613007300002|13007300002/);
   assert.equal(await page.locator('figure svg.chart').count(), 2);
   await page.screenshot({ path: join(SHOTS, 'regulator-dashboard.png'), fullPage: true });
-  await flag.first().getByRole('button', { name: '查看' }).click();
+  // Drill down by keyboard: the button takes the focus and Enter opens the audit records.
+  await flag.first().getByRole('button', { name: '查看' }).focus();
+  await page.keyboard.press('Enter');
   const drill = page.locator('section.drill table[data-name="timeline"] tbody tr');
   await drill.first().waitFor();
   assert.ok(await drill.count() >= 1, 'the audit records of the number');
@@ -338,8 +340,15 @@ test("the regulator's dashboard counts the port and shows a flagged late agreeme
   assert.deepEqual(page.errors, []);
 });
 
-test('English on request, readable contrast, and no credential in local storage', async () => {
+test('English on request, keyboard first, readable contrast, and no credential in local storage', async () => {
   const page = state.regulator;
+  // The first Tab of a page reaches the skip link, and Enter on it moves the focus to the content.
+  await page.reload();
+  await page.locator('[data-stat="active_count"]').waitFor();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'skip');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
   await page.getByRole('button', { name: 'Switch to English' }).click();
   await page.getByRole('heading', { name: 'Regulator dashboard', level: 1 }).waitFor();
   await page.locator('[data-stat="active_count"]').waitFor();
