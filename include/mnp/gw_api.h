@@ -48,4 +48,13 @@ int mnp_gw_api_add(mnp_gw_api_t *api, mnp_gw_t *gw, const char *api_key) MNP_WUR
 /* Adds the routes above to router (api borrowed; it must outlive every server using it). */
 int mnp_gw_api_routes(mnp_http_router_t *router, mnp_gw_api_t *api) MNP_WUR;
 
+/* The operator console's clearinghouse routes, for a gateway with a listener of its own (where
+ * the clearinghouse does not serve them): relayed through the tenant whose key the caller
+ * presents, with that same key, and answered as the clearinghouse answered (its status and
+ * problem code; 503 clearinghouse_unreachable when it could not be asked):
+ *   GET  /v1/me, /v1/numbers/{number}, /v1/orders?state&role&number&after&limit,
+ *        /v1/orders/{id}, /v1/orders/{id}/timeline?after&limit
+ *   POST /v1/orders/{id}/answer, /v1/orders/{id}/cancel */
+int mnp_gw_api_console_routes(mnp_http_router_t *router, mnp_gw_api_t *api) MNP_WUR;
+
 #endif

@@ -19,6 +19,7 @@
 
 #include "mnp/ch_api.h"
 #include "mnp/clearinghouse.h"
+#include "mnp/gw_api.h"
 #include "mnp/http.h"
 #include "mnp/secret.h"
 #include "mnp/store.h"
@@ -262,6 +263,10 @@ static int start_roles(mnpd_t *d, mnp_error_t *err)
             rc = new_router(d, true, &d->gw_router, err);
         if (rc == 0)
             rc = mnpd_gateway_routes(&d->gw, d->gw_router ? d->gw_router : d->router, err);
+        /* On a listener of its own the web console reads the clearinghouse through it. */
+        if (rc == 0 && d->gw_router != NULL &&
+            (rc = mnp_gw_api_console_routes(d->gw_router, d->gw.api)) != 0)
+            rc = mnp_error_set(err, rc, "cannot set up the console's routes: %s", mnp_strerror(rc));
     }
     if (rc == 0 && d->cfg.lookup) {
         if (d->cfg.lookup_listen_set)

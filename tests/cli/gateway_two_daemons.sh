@@ -4,8 +4,9 @@
 # Mobile's gateway, which reaches the clearinghouse over HTTP by its URL. China Mobile's shop
 # submits the port at its own gateway; China Unicom's gateway accepts by itself; at cutover both
 # gateways acknowledge the NPDB change, the port is ACTIVE, each network gets its provisioning
-# event and the subscriber his welcome SMS; then he leaves China Mobile and the number returns.
-# Waits on the feed (long poll), never on a timer. Run by ctest with MNP_BIN_DIR and
+# event and the subscriber his welcome SMS; the web console's reads and answers go through China
+# Mobile's gateway to the clearinghouse unchanged; then he leaves China Mobile and the number
+# returns. Waits on the feed (long poll), never on a timer. Run by ctest with MNP_BIN_DIR and
 # MNP_SOURCE_DIR.
 set -euo pipefail
 
@@ -99,6 +100,31 @@ check "ACTIVE once both gateways acknowledged" ACTIVE "$(json_str state)"
 http GET "/v1/numbers/13007301234" "$ctcc"
 check_match "the lookup answers China Mobile" '"operator":"CMCC","ported":true' "$body"
 
+# The web console on China Mobile's gateway reads the clearinghouse through it, with the
+# operator's own key: the same answers, refusals with their status and code.
+same() { # same NAME METHOD PATH [BODY]: the gateway relays exactly the clearinghouse's answer
+    at "$ch_port"
+    http "$2" "$3" "$cmcc" "${@:4}"
+    local direct="$status $body"
+    at "$gw_port"
+    http "$2" "$3" "$cmcc" "${@:4}"
+    check "console at the gateway: $1" "$direct" "$status $body"
+}
+same "whose key" GET /v1/me
+check_match "console at the gateway: whose key, China Mobile's" '"principal":"CMCC","role":"operator"' "$body"
+same "the number" GET /v1/numbers/%2B8613007301234
+same "orders by side and number" GET "/v1/orders?role=recipient&number=%2B86%20130%200730%201234"
+check_match "console at the gateway: the order is listed" "\"order\":$order,\"recipient\":\"CMCC\"" "$body"
+same "the order" GET "/v1/orders/$order"
+same "its timeline" GET "/v1/orders/$order/timeline?limit=3"
+same "a bad side: 400 bad_query" GET "/v1/orders?role=sideways"
+same "an order that is not there: 404" GET /v1/orders/999999
+same "cancelling an ACTIVE order: 409" POST "/v1/orders/$order/cancel" '{}'
+check_match "console at the gateway: the refusal's code" '"code":"invalid_state"' "$body"
+at "$gw_port"
+http GET /v1/me "$miit"
+check "the regulator's key is no tenant's at the gateway: 401" 401 "$status"
+
 # Each side's network and the subscriber were told, each by its own gateway.
 for ((i = 0; i < 20; i++)); do
     at "$gw_port"
@@ -141,6 +167,9 @@ mnpd_stop
 at "$gw_port"
 http POST /v1/sms/inbound "$cmcc" '{"from":"13407301111","to":"10086","text":"CXXZ#李四#'"$li"'"}'
 check_match "CXXZ answered while the clearinghouse is down" '"eligible":true' "$body"
+http GET /v1/me "$cmcc"
+check "the console says the clearinghouse cannot be reached: 503" \
+    "503 clearinghouse_unreachable" "$status $(json_str code)"
 # The courier tries at once, fails, and says so in the log (once per outage).
 outage=$(timeout 30 tail -n +1 -f "$tmp/gw.log" | grep -m1 'cannot send reports to the clearinghouse' || true)
 check_match "the gateway logs that the clearinghouse cannot take its reports" 'operator=CMCC' "$outage"
