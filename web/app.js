@@ -7,7 +7,10 @@ import * as subscriber from './subscriber.js';
 import * as operator from './operator.js';
 import * as regulator from './regulator.js';
 
-const areas = { subscriber, operator, regulator };
+const all = { subscriber, operator, regulator };
+// The areas this listener serves (GET areas.json): the self-service needs a gateway, the
+// dashboard the clearinghouse.
+let areas = {};
 
 function header(current) {
   return [
@@ -33,14 +36,17 @@ function home() {
 
 function render() {
   const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
-  const area = areas[parts[0]] ? parts[0] : null;
+  const area = all[parts[0]] ? parts[0] : null;
   setLang(getLang());
   document.title = area ? `${t(`nav.${area}`)} · ${t('app.title')}` : t('app.title');
   const main = h('main', { id: 'main', tabindex: '-1' });
   put(document.body, header(area), main);
-  if (area) areas[area].render(main, parts.slice(1));
+  if (area && areas[area]) areas[area].render(main, parts.slice(1));
+  else if (area) main.append(h('h1', {}, t(`nav.${area}`)), h('p', { class: 'error', role: 'alert' }, t('area.elsewhere')), home());
   else main.append(home());
 }
 
 window.addEventListener('hashchange', () => { render(); document.getElementById('main').focus(); });
-render();
+fetch('areas.json', { cache: 'no-store' }).then((r) => r.json()).then((r) => {
+  areas = Object.fromEntries(r.areas.filter((a) => all[a]).map((a) => [a, all[a]]));
+}).catch(() => { areas = all; }).finally(render);

@@ -7,6 +7,7 @@
  *
  *   GET /          302 to /ui/
  *   GET /ui/       the application (index.html)
+ *   GET /ui/areas.json   the areas this listener serves: {"areas": ["subscriber", ...]}
  *   GET /ui/{file} one of its files; 404 not_found for any other name
  *
  * Every answer carries a Content-Security-Policy that allows only this origin's scripts, styles
@@ -37,7 +38,17 @@ extern const size_t mnp_ui_assets_n;
 /* The asset called name, or NULL. */
 const mnp_ui_asset_t *mnp_ui_find(const char *name);
 
-/* Adds the routes above to router. */
-int mnp_ui_routes(mnp_http_router_t *router) MNP_WUR;
+/* The areas of the interface; a listener serves those whose API it has: the self-service is the
+ * gateway's (/v1/self), the console the clearinghouse's or a gateway's (which relays it), the
+ * dashboard the clearinghouse's. */
+enum {
+    MNP_UI_SUBSCRIBER = 1,
+    MNP_UI_OPERATOR = 2,
+    MNP_UI_REGULATOR = 4,
+    MNP_UI_ALL = 7,
+};
+
+/* Adds the routes above to router, offering the areas of the bit set areas (MNP_UI_*; not 0). */
+int mnp_ui_routes(mnp_http_router_t *router, unsigned areas) MNP_WUR;
 
 #endif

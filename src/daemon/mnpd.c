@@ -153,17 +153,18 @@ static void *timer_main(void *arg)
     return NULL;
 }
 
-/* A router with /healthz, /metrics and /readyz, and with ui the web interface (ui.h): where
- * people work, on the clearinghouse's and the gateway's listeners, not on a lookup replica's. */
-static int new_router(mnpd_t *d, bool ui, mnp_http_router_t **out, mnp_error_t *err)
+/* A router with /healthz, /metrics and /readyz, and the web interface's areas ui (ui.h: none
+ * when 0): where people work, on the clearinghouse's and the gateway's listeners, not on a
+ * lookup replica's. */
+static int new_router(mnpd_t *d, unsigned ui, mnp_http_router_t **out, mnp_error_t *err)
 {
     int rc = mnp_http_router_new(out);
     if (rc == 0)
         rc = mnp_http_add_builtin_routes(*out, NULL);
     if (rc == 0)
         rc = mnp_http_router_add(*out, "GET", "/readyz", "readyz", readyz, d);
-    if (rc == 0 && ui)
-        rc = mnp_ui_routes(*out);
+    if (rc == 0 && ui != 0)
+        rc = mnp_ui_routes(*out, ui);
     if (rc != 0)
         return mnp_error_set(err, rc, "cannot set up the HTTP routes: %s", mnp_strerror(rc));
     return 0;
@@ -255,12 +256,15 @@ static int listen_on(mnpd_t *d, const char *role, mnp_http_router_t *router,
 static int start_roles(mnpd_t *d, mnp_error_t *err)
 {
     char ch_url[MNP_INI_HOST_MAX + 32] = "";
-    int rc = new_router(d, d->cfg.clearinghouse || d->cfg.gateway, &d->router, err);
+    bool gw_shares = d->cfg.gateway && !d->cfg.gateway_listen_set;
+    unsigned ui = (d->cfg.clearinghouse ? MNP_UI_OPERATOR | MNP_UI_REGULATOR : 0) |
+                  (gw_shares ? MNP_UI_SUBSCRIBER | MNP_UI_OPERATOR : 0);
+    int rc = new_router(d, ui, &d->router, err);
     if (rc == 0 && d->cfg.clearinghouse)
         rc = start_clearinghouse(d, err);
     if (rc == 0 && d->cfg.gateway) {
         if (d->cfg.gateway_listen_set)
-            rc = new_router(d, true, &d->gw_router, err);
+            rc = new_router(d, MNP_UI_SUBSCRIBER | MNP_UI_OPERATOR, &d->gw_router, err);
         if (rc == 0)
             rc = mnpd_gateway_routes(&d->gw, d->gw_router ? d->gw_router : d->router, err);
         /* On a listener of its own the web console reads the clearinghouse through it. */
@@ -270,7 +274,7 @@ static int start_roles(mnpd_t *d, mnp_error_t *err)
     }
     if (rc == 0 && d->cfg.lookup) {
         if (d->cfg.lookup_listen_set)
-            rc = new_router(d, false, &d->lk_router, err);
+            rc = new_router(d, 0, &d->lk_router, err);
         if (rc == 0)
             rc = mnpd_lookup_routes(&d->lk, &d->cfg, d->lk_router ? d->lk_router : d->router, err);
     }

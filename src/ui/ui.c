@@ -33,6 +33,22 @@ static void send_asset(mnp_http_request_t *req, const mnp_ui_asset_t *a)
         mnp_http_reply(req, 200, a->type, a->data, a->len);
 }
 
+/* GET /ui/areas.json: ud points at the bit set, one of masks below. */
+static void areas_json(mnp_http_request_t *req, void *ud)
+{
+    static const char *const names[] = {"subscriber", "operator", "regulator"};
+    unsigned areas = *(const unsigned *)ud;
+    char body[96];
+    size_t n = (size_t)snprintf(body, sizeof(body), "{\"areas\":[");
+    for (unsigned i = 0; i < 3; i++)
+        if (areas & (1u << i))
+            n += (size_t)snprintf(body + n, sizeof(body) - n, "%s\"%s\"",
+                                  body[n - 1] == '[' ? "" : ",", names[i]);
+    n += (size_t)snprintf(body + n, sizeof(body) - n, "]}");
+    mnp_http_add_header(req, "Cache-Control", "no-cache");
+    mnp_http_reply_json(req, 200, body, n);
+}
+
 static void root(mnp_http_request_t *req, void *ud)
 {
     (void)ud;
@@ -56,15 +72,20 @@ static void asset(mnp_http_request_t *req, void *ud)
         send_asset(req, a);
 }
 
-int mnp_ui_routes(mnp_http_router_t *router)
+int mnp_ui_routes(mnp_http_router_t *router, unsigned areas)
 {
-    if (mnp_ui_find("index.html") == NULL)
-        return MNP_EINVAL; /* a build without its pages is a bug */
+    /* The routes' ud must outlive the router: one per possible set (never written). */
+    static unsigned masks[MNP_UI_ALL + 1] = {0, 1, 2, 3, 4, 5, 6, 7};
+    if (mnp_ui_find("index.html") == NULL || areas == 0 || areas > MNP_UI_ALL)
+        return MNP_EINVAL; /* a build without its pages, or no area: a bug */
     int rc = mnp_http_router_add(router, "GET", "/", "ui_root", root, NULL);
     if (rc == 0)
         rc = mnp_http_router_add(router, "GET", "/ui", "ui_root", root, NULL);
     if (rc == 0)
         rc = mnp_http_router_add(router, "GET", "/ui/", "ui_index", index_page, NULL);
+    if (rc == 0)
+        rc = mnp_http_router_add(router, "GET", "/ui/areas.json", "ui_areas", areas_json,
+                                 &masks[areas]);
     if (rc == 0)
         rc = mnp_http_router_add(router, "GET", "/ui/{file}", "ui_asset", asset, NULL);
     return rc;

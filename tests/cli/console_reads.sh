@@ -222,5 +222,9 @@ check "me, the regulator: its role" "200 regulator" "$status $(jq -r .role <<<"$
 refused "me, for a replica (not its feed's route)" 403 forbidden GET /v1/me "$replica"
 refused "me, with a key nobody holds" 401 unauthorized GET /v1/me "not-a-key"
 
+# The web interface of a clearinghouse without a gateway: the console and the dashboard.
+http GET /ui/areas.json ""
+check "the web interface's areas here" '200 {"areas":["operator","regulator"]}' "$status $body"
+
 mnpd_stop
 finish

@@ -124,6 +124,13 @@ check_match "console at the gateway: the refusal's code" '"code":"invalid_state"
 at "$gw_port"
 http GET /v1/me "$miit"
 check "the regulator's key is no tenant's at the gateway: 401" 401 "$status"
+http GET /ui/areas.json ""
+check "the web interface at the gateway: self-service and console" \
+    '{"areas":["subscriber","operator"]}' "$body"
+at "$ch_port"
+http GET /ui/areas.json ""
+check "at the clearinghouse with a gateway on its listener: all three" \
+    '{"areas":["subscriber","operator","regulator"]}' "$body"
 
 # Each side's network and the subscriber were told, each by its own gateway.
 for ((i = 0; i < 20; i++)); do

@@ -119,6 +119,8 @@ test('mnpd serves the pages itself, with a strict content security policy', asyn
   assert.match(etag, /^"[0-9a-f]{16}"$/);
   const again = await fetch(`${URL_}/ui/app.js`, { headers: { 'If-None-Match': etag } });
   assert.equal(again.status, 304);
+  assert.deepEqual(await (await fetch(`${URL_}/ui/areas.json`)).json(),
+    { areas: ['subscriber', 'operator', 'regulator'] });
   const missing = await fetch(`${URL_}/ui/nothing.js`);
   assert.equal(missing.status, 404);
   assert.equal((await missing.json()).code, 'not_found');
