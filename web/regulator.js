@@ -73,7 +73,7 @@ function dashboard(key, me) {
     h('h2', { id: 'reg-period' }, t('reg.period')), form, msg), out, drill);
 }
 
-const rowLabel = (r) => `${r.operator} ${opName(r.operator)} · ${r.local_network || '—'}`;
+const rowLabel = (r) => `${r.operator} ${opName(r.operator)}`;
 const rejTotal = (r) => CODES.reduce((n, c) => n + (r.rejections[c] || 0), 0);
 
 function byOperator(rows, f) {
@@ -101,7 +101,7 @@ function report(key, r, drill) {
     h('section', { class: 'card', 'aria-labelledby': 'reg-vol' }, h('h2', { id: 'reg-vol' }, t('reg.volumes')),
       barChart(t('reg.volumes'), byOperator(rows, () => 0).ops.map((o) => `${o} ${opName(o)}`), vol)),
     h('section', { class: 'card', 'aria-labelledby': 'reg-rows' }, h('h2', { id: 'reg-rows' }, t('reg.rows')),
-      table(t('reg.rows'), main, rows.map((x) => [`${x.operator} ${opName(x.operator)}`, x.local_network || '—', ...COUNTERS.map((c) => String(x[c]))]),
+      table(t('reg.rows'), main, rows.map((x) => [rowLabel(x), x.local_network || '—', ...COUNTERS.map((c) => String(x[c]))]),
         { name: 'stats', rowHeader: true }),
       h('div', { class: 'actions' }, csvButton('stats', () => [['operator', 'local_network', ...COUNTERS],
         ...rows.map((x) => [x.operator, x.local_network, ...COUNTERS.map((c) => x[c])])]))),

@@ -3,7 +3,7 @@
 // with a login code the gateway sends to it by SMS; the session token lives in sessionStorage
 // for this tab only.
 
-import { h, put, field, table } from './dom.js';
+import { h, put, field } from './dom.js';
 import { t, opName, stateName, when, yuan } from './i18n.js';
 import { call, ApiError } from './api.js';
 import { messageLine, busy } from './common.js';
@@ -174,10 +174,12 @@ function orderCard(o) {
   return h('article', { class: 'card order', 'data-state': o.state },
     h('h3', {}, t('sub.order', { id: o.order, donor: opName(o.donor), recipient: opName(o.recipient) })),
     h('ol', { class: 'stepper' }, steps.map((s, i) => h('li', {
-      class: i < now ? 'done' : i === now ? 'now' : 'todo', 'aria-current': i === now ? 'step' : null,
+      class: i < now || (i === now && o.state === 'ACTIVE') ? 'done' : i === now ? 'now' : 'todo',
+      'aria-current': i === now ? 'step' : null,
     }, stateName(s), i < now ? h('span', { class: 'visually-hidden' }, ` (${t('sub.step.done')})`)
       : i === now ? h('span', { class: 'visually-hidden' }, ` (${t('sub.step.now')})`) : null))),
     o.cutover_ms && o.state === 'SCHEDULED' ? h('p', {}, t('sub.cutover', { time: when(o.cutover_ms) })) : null,
-    table(t('col.updated'), [t('col.created'), t('col.updated'), t('col.state')],
-      [[when(o.created_ms), when(o.updated_ms), stateName(o.state)]]));
+    h('dl', { class: 'facts' }, h('dt', {}, t('col.created')), h('dd', {}, when(o.created_ms)),
+      h('dt', {}, t('col.updated')), h('dd', {}, when(o.updated_ms)),
+      o.reason ? [h('dt', {}, t('col.reason')), h('dd', {}, o.reason)] : null));
 }

@@ -111,10 +111,10 @@ static int queue_late(mnp_txn_t *txn, answer_job_t *j, const mnp_agreement_t *ag
     if (rc != 0 || reported)
         return rc;
     int64_t freeze_ms = j->a->freeze_ms ? j->a->freeze_ms : j->a->now_ms;
-    char detail[256];
-    snprintf(detail, sizeof(detail),
-             "agreement '%.120s' recorded at %lld ms, after the first query at %lld ms", ag->name,
-             (long long)ag->created_ms, (long long)freeze_ms);
+    char detail[256], recorded[MNP_TIME_STR_SIZE], first[MNP_TIME_STR_SIZE];
+    snprintf(detail, sizeof(detail), "agreement '%.120s' recorded %s, after the first query at %s",
+             ag->name, mnp_time_format(ag->created_ms, recorded),
+             mnp_time_format(freeze_ms, first));
     rc = queue_report(txn, j, "late_agreement", detail, err);
     if (rc == 0)
         rc = mnp_txn_gw_late_report_done(txn, j->gw->op, ag->id, j->a->now_ms, err);

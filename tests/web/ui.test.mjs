@@ -278,7 +278,7 @@ test('time is advanced to the cutover and the subscriber sees ACTIVE', async () 
   const card = page.locator('article.order[data-state="ACTIVE"]');
   await card.waitFor();
   assert.match(await card.locator('[aria-current="step"]').textContent(), /已生效/);
-  assert.equal(await card.locator('.stepper li.done').count(), 5);
+  assert.equal(await card.locator('.stepper li.done').count(), 6);
   await page.screenshot({ path: join(SHOTS, 'subscriber-active.png'), fullPage: true });
   assert.deepEqual(page.errors, []);
 });
