@@ -173,6 +173,24 @@ static void test_time_format(void **state)
     assert_true(strlen(buf) < MNP_TIME_STR_SIZE);
 }
 
+/* A deadline lies ms after the moment it was asked for, its nanoseconds always in range. */
+static void test_deadline_after(void **state)
+{
+    (void)state;
+    const int64_t cases[] = {0, 1, 999, 1000, 1500, 61001};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct timespec before, after;
+        clock_gettime(CLOCK_MONOTONIC, &before);
+        struct timespec d = mnp_deadline_after(CLOCK_MONOTONIC, cases[i]);
+        clock_gettime(CLOCK_MONOTONIC, &after);
+        assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+        int64_t d_ns = (int64_t)d.tv_sec * 1000000000 + d.tv_nsec;
+        int64_t lo = (int64_t)before.tv_sec * 1000000000 + before.tv_nsec + cases[i] * 1000000;
+        int64_t hi = (int64_t)after.tv_sec * 1000000000 + after.tv_nsec + cases[i] * 1000000;
+        assert_true(d_ns >= lo && d_ns <= hi);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_real_clock_sane),
         cmocka_unit_test(test_manual_threads),
         cmocka_unit_test(test_time_format),
+        cmocka_unit_test(test_deadline_after),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

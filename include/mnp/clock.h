@@ -8,6 +8,7 @@
 #define MNP_CLOCK_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "mnp/error.h"
 
@@ -41,5 +42,10 @@ int64_t mnp_clock_mono_ns(const mnp_clock_t *clock);
  * must hold at least MNP_TIME_STR_SIZE bytes. Returns buf. */
 #define MNP_TIME_STR_SIZE 32
 char *mnp_time_format(int64_t at_ms, char *buf);
+
+/* The instant ms milliseconds (>= 0) from now on the system clock id (CLOCK_REALTIME or
+ * CLOCK_MONOTONIC, the one the condition variable waits by), for pthread_cond_timedwait. The
+ * threads of a daemon wait by real time; the workflow's time is mnp_clock_t's. */
+struct timespec mnp_deadline_after(clockid_t id, int64_t ms);
 
 #endif

@@ -55,14 +55,7 @@ static int read_events(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 int mnp_ch_events(mnp_ch_t *ch, const char *reader, uint64_t after, unsigned limit, int64_t wait_ms,
                   const bool *cancel, mnp_buf_t *out, uint64_t *next_after, mnp_error_t *err)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += wait_ms / 1000;
-    until.tv_nsec += (wait_ms % 1000) * 1000000;
-    if (until.tv_nsec >= 1000000000) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000;
-    }
+    struct timespec until = mnp_deadline_after(CLOCK_REALTIME, wait_ms);
     for (;;) {
         pthread_mutex_lock(&ch->wake_mu);
         uint64_t seen = ch->writes;

@@ -133,3 +133,16 @@ char *mnp_time_format(int64_t at_ms, char *buf)
     snprintf(buf + n, MNP_TIME_STR_SIZE - n, ".%03dZ", (int)ms);
     return buf;
 }
+
+struct timespec mnp_deadline_after(clockid_t id, int64_t ms)
+{
+    struct timespec t;
+    clock_gettime(id, &t);
+    t.tv_sec += (time_t)(ms / MS_PER_SEC);
+    t.tv_nsec += (long)(ms % MS_PER_SEC) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "mnp/secret.h"
@@ -56,35 +55,17 @@ int mnpd_gateway_routes(mnpd_gateway_t *g, mnp_http_router_t *router, mnp_error_
 static int read_webhook_key(const mnpd_config_t *cfg, const struct mnpd_operator *o, char *key,
                             size_t key_size, mnp_error_t *err)
 {
-    const char *path = o->prov_webhook_key_file;
     char where[512];
-    snprintf(where, sizeof(where), "%s:%zu: [operator \"%s\"] provisioning_webhook_key_file %s",
-             cfg->file ? cfg->file : "mnpd.conf", o->prov_webhook_key_line, o->code, path);
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return mnp_error_set(err, MNP_EIO, "%s: %s", where, strerror(errno));
-    struct stat st;
-    int rc = 0;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
-        rc = mnp_error_set(err, MNP_EINVAL, "%s: not a regular file", where);
-    else if ((st.st_mode & 077) != 0)
-        rc = mnp_error_set(err, MNP_EINVAL, "%s: mode %04o lets others read the key (chmod 600 %s)",
-                           where, (unsigned)(st.st_mode & 07777), path);
-    char line[512] = "";
-    if (rc == 0 && fgets(line, sizeof(line), f) == NULL)
-        line[0] = '\0';
-    fclose(f);
-    line[strcspn(line, "\r\n")] = '\0';
-    if (rc == 0 && strlen(line) < WEBHOOK_KEY_MIN)
-        rc = mnp_error_set(err, MNP_EFORMAT,
-                           "%s: the first line must hold the key, at least %d bytes (it has %zu)",
-                           where, WEBHOOK_KEY_MIN, strlen(line));
-    else if (rc == 0 && strlen(line) >= key_size)
-        rc = mnp_error_set(err, MNP_EFORMAT, "%s: the key is longer than %zu bytes", where,
-                           key_size - 1);
-    if (rc == 0)
-        snprintf(key, key_size, "%s", line);
-    mnp_memzero(line, sizeof(line));
+    snprintf(where, sizeof(where), "%s:%zu: [operator \"%s\"] provisioning_webhook_key_file",
+             cfg->file ? cfg->file : "mnpd.conf", o->prov_webhook_key_line, o->code);
+    int rc = mnpd_read_secret_line(where, o->prov_webhook_key_file, key, key_size, err);
+    if (rc == 0 && strlen(key) < WEBHOOK_KEY_MIN) {
+        rc =
+            mnp_error_set(err, MNP_EFORMAT,
+                          "%s %s: the first line must hold the key, at least %d bytes (it has %zu)",
+                          where, o->prov_webhook_key_file, WEBHOOK_KEY_MIN, strlen(key));
+        mnp_memzero(key, key_size);
+    }
     return rc;
 }
 
@@ -130,9 +111,7 @@ static void *follow(void *arg)
         failing = rc != 0;
         publish_figures(t);
         if (rc != 0) {
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_sec += RETRY_MS / 1000;
+            struct timespec until = mnp_deadline_after(CLOCK_REALTIME, RETRY_MS);
             pthread_mutex_lock(&t->g->mu);
             if (!t->g->stopping)
                 pthread_cond_timedwait(&t->g->cv, &t->g->mu, &until);
@@ -159,14 +138,7 @@ static void courier_wake(void *arg)
 /* Waits on the tenant's courier_cv until woken, the stop, or ms of real time passed. */
 static void courier_sleep(struct mnpd_tenant *t, int64_t ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = mnp_deadline_after(CLOCK_MONOTONIC, ms);
     pthread_mutex_lock(&t->g->mu);
     if (!t->g->stopping && !t->work)
         pthread_cond_timedwait(&t->courier_cv, &t->g->mu, &until);

@@ -98,14 +98,7 @@ static void publish_figures(mnpd_lookup_t *l)
 /* Waits up to ms or until the role stops; returns whether it stops. */
 static bool pause_ms(mnpd_lookup_t *l, int64_t ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000;
-    if (until.tv_nsec >= 1000000000) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000;
-    }
+    struct timespec until = mnp_deadline_after(CLOCK_REALTIME, ms);
     pthread_mutex_lock(&l->mu);
     if (!l->stopping)
         pthread_cond_timedwait(&l->cv, &l->mu, &until);

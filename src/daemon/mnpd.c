@@ -130,9 +130,7 @@ static void *timer_main(void *arg)
     pthread_setname_np(pthread_self(), "mnp-timers");
     pthread_mutex_lock(&d->timer_mu);
     while (!d->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += TIMER_PERIOD_MS / 1000;
+        struct timespec until = mnp_deadline_after(CLOCK_REALTIME, TIMER_PERIOD_MS);
         while (!d->timer_kicked && !d->stopping &&
                pthread_cond_timedwait(&d->timer_cv, &d->timer_mu, &until) == 0)
             ;

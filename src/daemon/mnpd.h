@@ -81,9 +81,14 @@ typedef struct mnpd_config {
     const char *file; /* the configuration's name, for messages about what it points to */
 } mnpd_config_t;
 
-/* An API key for the clearinghouse (an operator's or a replica's): the first line of path (a
- * file no one but its owner may read),
- * checked to be one mnpctl printed (keyfile.c). The caller wipes key after use. */
+/* The first line of path, a regular file no one but its owner may read, into out (at most
+ * out_size - 1 bytes, else MNP_EFORMAT); messages begin with what ("api_key_file") and the path
+ * (keyfile.c). The caller wipes out after use. */
+int mnpd_read_secret_line(const char *what, const char *path, char *out, size_t out_size,
+                          mnp_error_t *err) MNP_WUR;
+
+/* An API key for the clearinghouse (an operator's or a replica's): the secret line of path,
+ * checked to be one mnpctl printed. The caller wipes key after use. */
 int mnpd_read_api_key(const char *path, char key[MNP_APIKEY_STR_SIZE], mnp_error_t *err) MNP_WUR;
 
 /* Reads [lookup] (config_lookup.c) into cfg, after [clearinghouse]. */

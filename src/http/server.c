@@ -443,14 +443,7 @@ int mnp_http_server_stop(mnp_http_server_t *server, unsigned drain_timeout_ms)
     if (fd != MHD_INVALID_SOCKET)
         shutdown(fd, SHUT_RDWR);
     pthread_mutex_lock(&server->mu);
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += drain_timeout_ms / 1000;
-    deadline.tv_nsec += (long)(drain_timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline = mnp_deadline_after(CLOCK_MONOTONIC, (int64_t)drain_timeout_ms);
     while (server->inflight > 0)
         if (pthread_cond_timedwait(&server->idle, &server->mu, &deadline) == ETIMEDOUT)
             break;
