@@ -785,6 +785,15 @@ static void test_router_rules(void **state)
     assert_int_equal(mnp_http_router_add(r, "GET", "a", "a", h_noreply, NULL), MNP_EINVAL);
     assert_int_equal(mnp_http_router_add(r, "GET", "/a/{}", "a", h_noreply, NULL), MNP_EINVAL);
     assert_int_equal(mnp_http_router_add(r, "GET", "/a/{x-y}", "a", h_noreply, NULL), MNP_EINVAL);
+    /* A table goes in route by route and stops at the first it cannot take. */
+    static const mnp_http_route_t table[] = {
+        {"GET", "/t/one", "t1", h_noreply},
+        {"GET", "t/two", "t2", h_noreply},
+        {"GET", "/t/three", "t3", h_noreply},
+    };
+    assert_int_equal(mnp_http_router_add_all(r, table, 3, NULL), MNP_EINVAL);
+    assert_int_equal(mnp_http_router_add(r, "GET", "/t/one", "t1", h_noreply, NULL), MNP_EEXIST);
+    assert_int_equal(mnp_http_router_add(r, "GET", "/t/three", "t3", h_noreply, NULL), 0);
     assert_int_equal(mnp_http_router_add(r, "GET", "/a/b{c}", "a", h_noreply, NULL), MNP_EINVAL);
     assert_int_equal(mnp_http_router_add(r, "GET", "/b", "Bad Name", h_noreply, NULL), MNP_EINVAL);
     assert_int_equal(mnp_http_router_add(r, "GET", "/b", "b", NULL, NULL), MNP_EINVAL);

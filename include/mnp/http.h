@@ -63,6 +63,16 @@ void mnp_http_router_free(mnp_http_router_t *router);
 int mnp_http_router_add(mnp_http_router_t *router, const char *method, const char *pattern,
                         const char *name, mnp_http_handler_fn fn, void *ud) MNP_WUR;
 
+/* A route for mnp_http_router_add_all: what mnp_http_router_add takes, but ud. */
+typedef struct mnp_http_route {
+    const char *method, *pattern, *name;
+    mnp_http_handler_fn fn;
+} mnp_http_route_t;
+
+/* Adds the n routes of a table, each with ud; stops at and returns the first failure. */
+int mnp_http_router_add_all(mnp_http_router_t *router, const mnp_http_route_t *routes, size_t n,
+                            void *ud) MNP_WUR;
+
 /* Calls fn(method, pattern, name, arg) for every route of router in registration order (the
  * strings are the router's, valid while it lives). Stops at the first non-zero value fn returns
  * and returns it; 0 when fn returned 0 for every route. For documentation checks and listings;

@@ -340,10 +340,7 @@ bool ch_api_query_u64(mnp_http_request_t *req, const char *name, uint64_t def, u
 
 int mnp_ch_api_routes(mnp_http_router_t *router, mnp_ch_api_t *api)
 {
-    static const struct {
-        const char *method, *pattern, *name;
-        mnp_http_handler_fn fn;
-    } routes[] = {
+    static const mnp_http_route_t routes[] = {
         {"POST", "/v1/authcodes", "authcodes_post", post_authcode},
         {"POST", "/v1/orders", "orders_post", post_order},
         {"GET", "/v1/orders", "orders_list", ch_api_list_orders},
@@ -363,11 +360,5 @@ int mnp_ch_api_routes(mnp_http_router_t *router, mnp_ch_api_t *api)
         {"GET", "/v1/stats", "stats_get", ch_api_stats},
         {"GET", "/v1/me", "me_get", ch_api_me},
     };
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        int rc = mnp_http_router_add(router, routes[i].method, routes[i].pattern, routes[i].name,
-                                     routes[i].fn, api);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
+    return mnp_http_router_add_all(router, routes, sizeof(routes) / sizeof(routes[0]), api);
 }

@@ -327,7 +327,7 @@ static void post_termination(mnp_http_request_t *req, void *ud)
 
 int mnp_gw_api_routes(mnp_http_router_t *router, mnp_gw_api_t *api)
 {
-    static const gw_route_t routes[] = {
+    static const mnp_http_route_t routes[] = {
         {"POST", "/v1/sms/inbound", "sms_inbound", post_inbound},
         {"GET", "/v1/sms/outbound", "sms_outbound", get_outbound},
         {"POST", "/v1/sms/outbound/ack", "sms_outbound_ack", post_outbound_ack},
@@ -336,20 +336,8 @@ int mnp_gw_api_routes(mnp_http_router_t *router, mnp_gw_api_t *api)
         {"GET", "/v1/provisioning", "provisioning", get_provisioning},
         {"POST", "/v1/provisioning/ack", "provisioning_ack", post_provisioning_ack},
     };
-    int rc = gw_api_add_routes(router, routes, sizeof(routes) / sizeof(routes[0]), api);
+    int rc = mnp_http_router_add_all(router, routes, sizeof(routes) / sizeof(routes[0]), api);
     if (rc == 0)
         rc = gw_api_billing_routes(router, api);
     return rc == 0 ? gw_api_self_routes(router, api) : rc;
-}
-
-int gw_api_add_routes(mnp_http_router_t *router, const gw_route_t *routes, size_t n,
-                      mnp_gw_api_t *api)
-{
-    for (size_t i = 0; i < n; i++) {
-        int rc = mnp_http_router_add(router, routes[i].method, routes[i].pattern, routes[i].name,
-                                     routes[i].fn, api);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
 }

@@ -24,16 +24,6 @@ mnp_gw_t *gw_api_authenticate(mnp_http_request_t *req, mnp_gw_api_t *api);
 size_t gw_api_tenant_count(const mnp_gw_api_t *api);
 mnp_gw_t *gw_api_tenant(const mnp_gw_api_t *api, size_t i);
 
-/* A route of the gateway API; gw_api_add_routes adds n of them to router, each with api as its
- * handler's ud. */
-typedef struct gw_route {
-    const char *method, *pattern, *name;
-    mnp_http_handler_fn fn;
-} gw_route_t;
-
-int gw_api_add_routes(mnp_http_router_t *router, const gw_route_t *routes, size_t n,
-                      mnp_gw_api_t *api);
-
 /* Adds the subscribers' self-service routes (gw_api_self.c) to router. */
 int gw_api_self_routes(mnp_http_router_t *router, mnp_gw_api_t *api);
 

@@ -388,11 +388,11 @@ static void post_agreement_end(mnp_http_request_t *req, void *ud)
 
 int gw_api_billing_routes(mnp_http_router_t *router, mnp_gw_api_t *api)
 {
-    static const gw_route_t routes[] = {
+    static const mnp_http_route_t routes[] = {
         {"PUT", "/v1/subscribers", "subscribers_put", put_subscribers},
         {"GET", "/v1/subscribers/{number}", "subscriber_get", get_subscriber},
         {"POST", "/v1/agreements", "agreements_add", post_agreements},
         {"POST", "/v1/agreements/{id}/end", "agreement_end", post_agreement_end},
     };
-    return gw_api_add_routes(router, routes, sizeof(routes) / sizeof(routes[0]), api);
+    return mnp_http_router_add_all(router, routes, sizeof(routes) / sizeof(routes[0]), api);
 }

@@ -155,7 +155,7 @@ static void cancel(mnp_http_request_t *req, void *ud)
 
 int mnp_gw_api_console_routes(mnp_http_router_t *router, mnp_gw_api_t *api)
 {
-    static const gw_route_t routes[] = {
+    static const mnp_http_route_t routes[] = {
         {"GET", "/v1/me", "console_me", me},
         {"GET", "/v1/numbers/{number}", "console_number", number},
         {"GET", "/v1/orders", "console_orders", orders},
@@ -164,5 +164,5 @@ int mnp_gw_api_console_routes(mnp_http_router_t *router, mnp_gw_api_t *api)
         {"POST", "/v1/orders/{id}/answer", "console_answer", answer},
         {"POST", "/v1/orders/{id}/cancel", "console_cancel", cancel},
     };
-    return gw_api_add_routes(router, routes, sizeof(routes) / sizeof(routes[0]), api);
+    return mnp_http_router_add_all(router, routes, sizeof(routes) / sizeof(routes[0]), api);
 }

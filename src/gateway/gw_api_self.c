@@ -300,7 +300,7 @@ static void post_logout(mnp_http_request_t *req, void *ud)
 
 int gw_api_self_routes(mnp_http_router_t *router, mnp_gw_api_t *api)
 {
-    static const gw_route_t routes[] = {
+    static const mnp_http_route_t routes[] = {
         {"POST", "/v1/self/login", "self_login", post_login},
         {"POST", "/v1/self/session", "self_session", post_session},
         {"POST", "/v1/self/eligibility", "self_eligibility", post_eligibility},
@@ -308,5 +308,5 @@ int gw_api_self_routes(mnp_http_router_t *router, mnp_gw_api_t *api)
         {"GET", "/v1/self/orders", "self_orders", get_orders},
         {"POST", "/v1/self/logout", "self_logout", post_logout},
     };
-    return gw_api_add_routes(router, routes, sizeof(routes) / sizeof(routes[0]), api);
+    return mnp_http_router_add_all(router, routes, sizeof(routes) / sizeof(routes[0]), api);
 }

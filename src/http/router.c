@@ -197,3 +197,15 @@ int http_router_match(const mnp_http_router_t *r, const char *method, const char
     }
     return 0;
 }
+
+int mnp_http_router_add_all(mnp_http_router_t *router, const mnp_http_route_t *routes, size_t n,
+                            void *ud)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = mnp_http_router_add(router, routes[i].method, routes[i].pattern, routes[i].name,
+                                     routes[i].fn, ud);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
