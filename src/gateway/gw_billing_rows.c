@@ -87,6 +87,53 @@ static bool row_decode(json_t *array, size_t i, const mnp_json_field_t *spec, si
     return true;
 }
 
+/* One kind of row: its batch member, its size, how row i of the array is read into dst, and
+ * whether a row is an earlier one (row k) twice, with why. */
+typedef struct batch_kind {
+    const char *member;
+    size_t row_size;
+    bool (*row)(json_t *array, size_t i, void *dst, gw_bad_rows_t *bad);
+    bool (*twin)(const void *earlier, const void *row, size_t k, char *why, size_t size);
+} batch_kind_t;
+
+/* Every row of the batch read and checked, all of them before any answer: 0 with *rows (the
+ * caller frees it) and *n; MNP_EFORMAT (p filled) for a body that is no batch; MNP_EINVAL with
+ * bad naming the bad rows. At most GW_BATCH_ROWS_MAX rows: looking back through them all for a
+ * twin is cheap. */
+static int batch_decode(const batch_kind_t *kind, const char *body, size_t len, size_t max_bytes,
+                        void **rows, size_t *n, mnp_json_problem_t *p, gw_bad_rows_t *bad)
+{
+    json_t *root, *array;
+    memset(bad, 0, sizeof(*bad));
+    *rows = NULL;
+    *n = 0;
+    if (batch_open(body, len, max_bytes, kind->member, &root, &array, p) != 0)
+        return MNP_EFORMAT;
+    mnp_json_problem_clear(p);
+    size_t count = json_array_size(array);
+    unsigned char *v = mnp_xcalloc(count, kind->row_size);
+    bool *ok = mnp_xcalloc(count, sizeof(*ok));
+    for (size_t i = 0; i < count; i++) {
+        ok[i] = kind->row(array, i, v + i * kind->row_size, bad);
+        char why[128];
+        for (size_t k = 0; ok[i] && k < i; k++)
+            if (ok[k] &&
+                kind->twin(v + k * kind->row_size, v + i * kind->row_size, k, why, sizeof(why))) {
+                bad_row(bad, i, why);
+                ok[i] = false;
+            }
+    }
+    free(ok);
+    json_decref(root);
+    if (bad->count > 0) {
+        free(v);
+        return MNP_EINVAL;
+    }
+    *rows = v;
+    *n = count;
+    return 0;
+}
+
 /* ---- subscribers -------------------------------------------------------------------------- */
 
 typedef struct sub_json {
@@ -108,9 +155,10 @@ static const mnp_json_field_t sub_spec[] = {
     {"balance_fen", MNP_JSON_INTEGER, true, 0, 0, 0, offsetof(sub_json_t, balance_fen)},
 };
 
-/* Row i of the array into *row; false with it reported bad. */
-static bool subscriber_row(json_t *array, size_t i, mnp_subscriber_row_t *row, gw_bad_rows_t *bad)
+/* Row i of the array into *dst (an mnp_subscriber_row_t); false with it reported bad. */
+static bool subscriber_row(json_t *array, size_t i, void *dst, gw_bad_rows_t *bad)
 {
+    mnp_subscriber_row_t *row = dst;
     sub_json_t j = {0};
     if (!row_decode(array, i, sub_spec, sizeof(sub_spec) / sizeof(sub_spec[0]), &j, bad))
         return false;
@@ -149,42 +197,27 @@ static bool subscriber_row(json_t *array, size_t i, mnp_subscriber_row_t *row, g
     return true;
 }
 
+/* Which of two rows for one number the billing system meant is not ours to guess. */
+static bool same_subscriber(const void *earlier, const void *row, size_t k, char *why, size_t size)
+{
+    const mnp_subscriber_row_t *x = earlier, *y = row;
+    if (x->sub.number != y->sub.number)
+        return false;
+    snprintf(why, size, "number %llu is also row %zu", (unsigned long long)y->sub.number, k);
+    return true;
+}
+
+static const batch_kind_t subscribers = {"subscribers", sizeof(mnp_subscriber_row_t),
+                                         subscriber_row, same_subscriber};
+
 int gw_billing_subscribers_decode(const char *body, size_t len, size_t max_bytes,
                                   mnp_subscriber_row_t **rows, size_t *n, mnp_json_problem_t *p,
                                   gw_bad_rows_t *bad)
 {
-    json_t *root, *array;
-    memset(bad, 0, sizeof(*bad));
-    *rows = NULL;
-    *n = 0;
-    if (batch_open(body, len, max_bytes, "subscribers", &root, &array, p) != 0)
-        return MNP_EFORMAT;
-    mnp_json_problem_clear(p);
-    size_t count = json_array_size(array);
-    mnp_subscriber_row_t *v = mnp_xcalloc(count, sizeof(*v));
-    bool *ok = mnp_xcalloc(count, sizeof(*ok));
-    for (size_t i = 0; i < count; i++) {
-        ok[i] = subscriber_row(array, i, &v[i], bad);
-        /* Which of two rows for one number the billing system meant is not ours to guess. At
-         * most 1000 rows: looking back through them all is cheap. */
-        for (size_t k = 0; ok[i] && k < i; k++)
-            if (ok[k] && v[k].sub.number == v[i].sub.number) {
-                char why[96];
-                snprintf(why, sizeof(why), "number %llu is also row %zu",
-                         (unsigned long long)v[i].sub.number, k);
-                bad_row(bad, i, why);
-                ok[i] = false;
-            }
-    }
-    free(ok);
-    json_decref(root);
-    if (bad->count > 0) {
-        free(v);
-        return MNP_EINVAL;
-    }
+    void *v = NULL;
+    int rc = batch_decode(&subscribers, body, len, max_bytes, &v, n, p, bad);
     *rows = v;
-    *n = count;
-    return 0;
+    return rc;
 }
 
 /* ---- agreements --------------------------------------------------------------------------- */
@@ -204,8 +237,9 @@ static const mnp_json_field_t agr_spec[] = {
     {"has_term", MNP_JSON_BOOLEAN, true, 0, 0, 0, offsetof(agr_json_t, has_term)},
 };
 
-static bool agreement_row(json_t *array, size_t i, mnp_agreement_row_t *row, gw_bad_rows_t *bad)
+static bool agreement_row(json_t *array, size_t i, void *dst, gw_bad_rows_t *bad)
 {
+    mnp_agreement_row_t *row = dst;
     agr_json_t j = {0};
     if (!row_decode(array, i, agr_spec, sizeof(agr_spec) / sizeof(agr_spec[0]), &j, bad))
         return false;
@@ -226,45 +260,26 @@ static bool agreement_row(json_t *array, size_t i, mnp_agreement_row_t *row, gw_
 }
 
 /* One agreement is a number's agreement of one name over one period (as in a file). */
-static bool same_agreement(const mnp_agreement_row_t *x, const mnp_agreement_row_t *y)
+static bool same_agreement(const void *earlier, const void *row, size_t k, char *why, size_t size)
 {
-    return x->number == y->number && x->agreement.start_ms == y->agreement.start_ms &&
-           x->agreement.end_ms == y->agreement.end_ms &&
-           strcmp(x->agreement.name, y->agreement.name) == 0;
+    const mnp_agreement_row_t *x = earlier, *y = row;
+    if (x->number != y->number || x->agreement.start_ms != y->agreement.start_ms ||
+        x->agreement.end_ms != y->agreement.end_ms ||
+        strcmp(x->agreement.name, y->agreement.name) != 0)
+        return false;
+    snprintf(why, size, "the same agreement (number, name, start, end) is row %zu", k);
+    return true;
 }
+
+static const batch_kind_t agreements = {"agreements", sizeof(mnp_agreement_row_t), agreement_row,
+                                        same_agreement};
 
 int gw_billing_agreements_decode(const char *body, size_t len, size_t max_bytes,
                                  mnp_agreement_row_t **rows, size_t *n, mnp_json_problem_t *p,
                                  gw_bad_rows_t *bad)
 {
-    json_t *root, *array;
-    memset(bad, 0, sizeof(*bad));
-    *rows = NULL;
-    *n = 0;
-    if (batch_open(body, len, max_bytes, "agreements", &root, &array, p) != 0)
-        return MNP_EFORMAT;
-    mnp_json_problem_clear(p);
-    size_t count = json_array_size(array);
-    mnp_agreement_row_t *v = mnp_xcalloc(count, sizeof(*v));
-    bool *ok = mnp_xcalloc(count, sizeof(*ok));
-    for (size_t i = 0; i < count; i++) {
-        ok[i] = agreement_row(array, i, &v[i], bad);
-        for (size_t k = 0; ok[i] && k < i; k++)
-            if (ok[k] && same_agreement(&v[k], &v[i])) {
-                char why[96];
-                snprintf(why, sizeof(why),
-                         "the same agreement (number, name, start, end) is row %zu", k);
-                bad_row(bad, i, why);
-                ok[i] = false;
-            }
-    }
-    free(ok);
-    json_decref(root);
-    if (bad->count > 0) {
-        free(v);
-        return MNP_EINVAL;
-    }
+    void *v = NULL;
+    int rc = batch_decode(&agreements, body, len, max_bytes, &v, n, p, bad);
     *rows = v;
-    *n = count;
-    return 0;
+    return rc;
 }
