@@ -84,6 +84,11 @@ typedef struct mnp_elig_result {
     size_t nlate;
 } mnp_elig_result_t;
 
+/* RULE §3.1: whether a is late: an agreement that would block (a term, in force at now_ms) but
+ * was recorded at or after freeze_ms, the number's first CXXZ. It never blocks; the gateway
+ * reports it to the regulator. */
+bool mnp_agreement_late(const mnp_agreement_t *a, int64_t freeze_ms, int64_t now_ms);
+
 /* Decides. When the presented name or identity does not match the record, or there is no record,
  * the result is E07 alone: nothing about someone else's number is disclosed. E06 alone when the
  * number's type does not port. Otherwise every one of E01-E05 that is unmet. */

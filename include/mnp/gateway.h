@@ -133,6 +133,17 @@ int mnp_gw_prov_deliver(mnp_gw_t *gw, unsigned max, size_t *delivered, size_t *f
  * that left. */
 int mnp_gw_reports_send(mnp_gw_t *gw, unsigned max, size_t *sent, mnp_error_t *err) MNP_WUR;
 
+/* RULE §3.1: agreement ag of op's number, recorded after the number's first CXXZ (freeze_ms),
+ * is queued as a report for the regulator in txn, once (*queued tells whether this call did). */
+int mnp_gw_late_report(mnp_txn_t *txn, const char *op, uint64_t number, const mnp_agreement_t *ag,
+                       int64_t freeze_ms, int64_t now_ms, bool *queued, mnp_error_t *err) MNP_WUR;
+
+/* Every late agreement of op's number (eligibility.h: mnp_agreement_late) not yet reported, queued
+ * in txn as mnp_gw_late_report does; *queued grows by their count. For whoever records
+ * agreements: the billing system's API and mnpctl agreements import. */
+int mnp_gw_late_agreements(mnp_txn_t *txn, const char *op, uint64_t number, int64_t now_ms,
+                           size_t *queued, mnp_error_t *err) MNP_WUR;
+
 /* What /metrics shows of a gateway. */
 typedef struct mnp_gw_figures {
     uint64_t feed_seq;          /* how far it applied the clearinghouse's feed */

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "mnp/alloc.h"
 #include "mnp/clock.h"
+#include "mnp/gateway.h"
 #include "mnp/store_gateway.h"
 #include "mnp/subscriber_csv.h"
 
@@ -213,6 +214,7 @@ typedef struct import_job {
     size_t n;
     int64_t now_ms;
     size_t added, changed;
+    size_t late; /* agreements: late ones queued for the regulator */
 } import_job_t;
 
 /* A file parser of subscriber_csv.h with the rows' type left out. */
@@ -309,7 +311,14 @@ static int agreements_parse(const char *text, size_t len, const char *name, void
 static int agreements_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
     import_job_t *j = arg;
-    return mnp_txn_gw_agreements_add(txn, j->op, j->rows, j->n, j->now_ms, &j->added, err);
+    const mnp_agreement_row_t *rows = j->rows;
+    int rc = mnp_txn_gw_agreements_add(txn, j->op, rows, j->n, j->now_ms, &j->added, err);
+    j->late = 0; /* this run's count alone (store.h: a write may run again) */
+    /* RULE §3.1: one recorded after the number's first query is reported; the gateway's courier
+     * takes the report to the clearinghouse. */
+    for (size_t i = 0; rc == 0 && i < j->n; i++)
+        rc = mnp_gw_late_agreements(txn, j->op, rows[i].number, j->now_ms, &j->late, err);
+    return rc;
 }
 
 static int agreements_import(const import_opts_t *o)
@@ -319,6 +328,10 @@ static int agreements_import(const import_opts_t *o)
     if (st == CLI_EXIT_OK)
         printf("%s: %zu agreements: %zu added, %zu already stored\n", o->name, job.n, job.added,
                job.n - job.added);
+    if (st == CLI_EXIT_OK && job.late > 0)
+        printf("%s: %zu recorded after the number's first query: they never block, and the "
+               "gateway reports them to the regulator\n",
+               o->name, job.late);
     return st;
 }
 

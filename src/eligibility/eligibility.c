@@ -84,6 +84,11 @@ static bool in_force_with_term(const mnp_agreement_t *a, int64_t now_ms)
     return a->has_term && a->start_ms <= now_ms && now_ms < a->end_ms;
 }
 
+bool mnp_agreement_late(const mnp_agreement_t *a, int64_t freeze_ms, int64_t now_ms)
+{
+    return in_force_with_term(a, now_ms) && a->created_ms >= freeze_ms;
+}
+
 static void check_agreements(const mnp_elig_input_t *in, mnp_elig_result_t *out)
 {
     /* RULE §3.1: the first CXXZ freezes the agreements. With no freeze yet, this query is the
@@ -93,12 +98,13 @@ static void check_agreements(const mnp_elig_input_t *in, mnp_elig_result_t *out)
         const mnp_agreement_t *a = &in->agreements[i];
         if (!in_force_with_term(a, in->now_ms))
             continue; /* RULE E04: no term, not yet started, run out or ended never blocks */
-        if (a->created_ms < freeze_ms) {
+        if (mnp_agreement_late(a, freeze_ms, in->now_ms)) {
+            if (out->nlate < MNP_ELIG_AGREEMENTS_MAX)
+                out->late[out->nlate++] = a;
+        } else {
             out->unmet[4] = true;
             if (out->nblocking < MNP_ELIG_AGREEMENTS_MAX)
                 out->blocking[out->nblocking++] = a;
-        } else if (out->nlate < MNP_ELIG_AGREEMENTS_MAX) {
-            out->late[out->nlate++] = a;
         }
     }
 }

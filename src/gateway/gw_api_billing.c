@@ -245,7 +245,8 @@ typedef struct add_job {
     const mnp_agreement_row_t *rows;
     size_t n, added;
     int64_t now_ms;
-    int64_t *ids; /* n: the id of each row's agreement, new or not */
+    int64_t *ids;   /* n: the id of each row's agreement, new or not */
+    size_t reports; /* late agreements queued for the regulator */
 } add_job_t;
 
 static bool same_terms(const mnp_agreement_t *a, const mnp_agreement_t *b)
@@ -277,8 +278,12 @@ static int add_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
     add_job_t *j = arg;
     int rc = mnp_txn_gw_agreements_add(txn, j->gw->op, j->rows, j->n, j->now_ms, &j->added, err);
+    j->reports = 0; /* this run's count alone (store.h: a write may run again) */
     for (size_t i = 0; rc == 0 && i < j->n; i++)
         rc = row_id(txn, j->gw->op, &j->rows[i], &j->ids[i], err);
+    /* RULE §3.1: one recorded after the number's first query is reported now, with the rows. */
+    for (size_t i = 0; rc == 0 && i < j->n; i++)
+        rc = mnp_gw_late_agreements(txn, j->gw->op, j->rows[i].number, j->now_ms, &j->reports, err);
     return rc;
 }
 
@@ -311,6 +316,8 @@ static void post_agreements(mnp_http_request_t *req, void *ud)
         } else if (rc != 0) {
             reply_store_error(req, rc, &err);
         } else {
+            if (j.reports > 0)
+                gw_wake(gw); /* the courier takes the reports to the clearinghouse */
             json_t *ids = json_array();
             for (size_t i = 0; i < n; i++)
                 json_array_append_new(ids, json_integer((json_int_t)j.ids[i]));

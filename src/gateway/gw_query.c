@@ -106,18 +106,11 @@ static int queue_report(mnp_txn_t *txn, answer_job_t *j, const char *kind, const
  * clearinghouse as suspicious, once. */
 static int queue_late(mnp_txn_t *txn, answer_job_t *j, const mnp_agreement_t *ag, mnp_error_t *err)
 {
-    bool reported = false;
-    int rc = mnp_txn_gw_late_reported(txn, j->gw->op, ag->id, &reported, err);
-    if (rc != 0 || reported)
-        return rc;
+    bool queued = false;
     int64_t freeze_ms = j->a->freeze_ms ? j->a->freeze_ms : j->a->now_ms;
-    char detail[256], recorded[MNP_TIME_STR_SIZE], first[MNP_TIME_STR_SIZE];
-    snprintf(detail, sizeof(detail), "agreement '%.120s' recorded %s, after the first query at %s",
-             ag->name, mnp_time_format(ag->created_ms, recorded),
-             mnp_time_format(freeze_ms, first));
-    rc = queue_report(txn, j, "late_agreement", detail, err);
-    if (rc == 0)
-        rc = mnp_txn_gw_late_report_done(txn, j->gw->op, ag->id, j->a->now_ms, err);
+    int rc =
+        mnp_gw_late_report(txn, j->gw->op, j->number, ag, freeze_ms, j->a->now_ms, &queued, err);
+    j->reports += queued;
     return rc;
 }
 

@@ -3,7 +3,8 @@
 # §3-§4): one mnpd runs the clearinghouse and the gateways of China Unicom and China Mobile; the
 # billing system keeps subscribers and term agreements current over HTTP (no file import), the
 # SMS centre posts CXXZ. Covers: records put then queried eligible; an agreement added after the
-# first CXXZ never blocks (the freeze); one added before blocks (E04, with its name and fee)
+# first CXXZ never blocks (the freeze) and is reported to the regulator as soon as it is recorded
+# (over HTTP or by mnpctl); one added before blocks (E04, with its name and fee)
 # until the billing system ends it; ending twice says already; a batch with a bad row writes
 # nothing and names the row; keys and tenants (401, another operator's agreement 404); what GET
 # shows of a subscriber. Run by ctest with MNP_BIN_DIR and MNP_SOURCE_DIR.
@@ -49,10 +50,37 @@ advance 1000
 http POST /v1/agreements "$cucc" "{\"agreements\":[$(agr 13007301234 新签合约12个月 20000)]}"
 check "late agreement added: 201" 201 "$status"
 check_match "late agreement: its id" '^\{"added":1,"agreements":\[[0-9]+\]\}$' "$body"
+# late_flags WANT: the regulator's late-agreement flags for 张三's number, once the courier
+# delivered WANT of them (or gave up waiting).
+late_flags() {
+    local i n=0
+    for ((i = 0; i < 10; i++)); do
+        advance 0
+        http GET "/v1/stats?to=4102444800000" "$miit"
+        n=$(grep -o '"kind":"late_agreement"[^}]*"number":"8613007301234"' <<<"$body" | wc -l)
+        ((n >= $1)) && break
+        http GET "/v1/events?after=1000000&wait=1" "$cucc" # a pause of at most 1 s
+    done
+    echo "$n"
+}
+check "reported to the regulator when it is recorded, before any new query" 1 "$(late_flags 1)"
+http GET "/v1/stats?to=4102444800000" "$miit"
+check_match "the report names the agreement and both times" \
+    "agreement '新签合约12个月' recorded 20[0-9-]+T[0-9:.]+Z, after the first query at 20[0-9-]+T" "$body"
 advance 1000
 sms 13007301234 "CXXZ#张三#$zhang"
 check_match "the late agreement does not block" '"eligible":true' "$body"
 check "the late agreement is not in the reply" 0 "$(grep -c '新签合约' <<<"$(json_str reply)" || true)"
+check "the next query does not report it again" 1 "$(late_flags 1)"
+# The same from a file: mnpctl records one more, says it is late, and the courier reports it.
+printf 'number,name,start,end,fee_fen,has_term\n13007301234,宽带合约,2026-01-01,2027-06-30,5000,yes\n' \
+    >"$tmp/late.csv"
+run agreements import --operator CUCC "$tmp/late.csv" --db "$tmp/cucc.db"
+check "mnpctl imports a late agreement: 0" 0 "$status"
+check_match "mnpctl says it is late and reported" "1 recorded after the number's first query" "$out"
+check "the regulator hears of it too, without a query" 2 "$(late_flags 2)"
+http GET "/v1/stats?to=4102444800000" "$miit"
+check_match "the report of the imported one" "agreement '宽带合约' recorded" "$body"
 
 # Another number: the agreement first, then CXXZ lists it (E04) until it is ended.
 http POST /v1/agreements "$cucc" "{\"agreements\":[$(agr 13007301235 畅享套餐24个月 30000)]}"
