@@ -189,6 +189,36 @@ static void test_registration_rules(void **state)
     mnp_metrics_free(reg);
 }
 
+/* A table registers each metric as its kind, and stops at the first it cannot take. */
+static void test_register_all(void **state)
+{
+    (void)state;
+    mnp_metrics_t *reg;
+    assert_int_equal(mnp_metrics_new(0, &reg), 0);
+    static const char *const op[] = {"operator"};
+    mnp_metric_t *g = NULL, *c = NULL, *bad = NULL, *after = NULL;
+    const mnp_metric_def_t defs[] = {
+        {true, "t_gauge", "a gauge", op, 1, &g},
+        {false, "t_total", "a counter", NULL, 0, &c},
+        {true, "9bad", "", NULL, 0, &bad},
+        {true, "t_after", "", NULL, 0, &after},
+    };
+    assert_int_equal(mnp_metrics_register_all(reg, defs, 4), MNP_EINVAL);
+    assert_non_null(g);
+    assert_non_null(c);
+    assert_null(bad);
+    assert_null(after);
+    mnp_metrics_set(g, (const char *[]){"CMCC"}, 3);
+    mnp_metrics_inc(c, NULL);
+    mnp_buf_t b;
+    const char *text = render(reg, &b);
+    assert_non_null(strstr(text, "# TYPE t_gauge gauge\nt_gauge{operator=\"CMCC\"} 3\n"));
+    assert_non_null(strstr(text, "# TYPE t_total counter\nt_total 1\n"));
+    assert_null(strstr(text, "t_after"));
+    mnp_buf_fini(&b);
+    mnp_metrics_free(reg);
+}
+
 static void test_series_cap(void **state)
 {
     (void)state;
@@ -332,7 +362,7 @@ int main(void)
         cmocka_unit_test(test_escaping),           cmocka_unit_test(test_long_value_cut),
         cmocka_unit_test(test_registration_rules), cmocka_unit_test(test_series_cap),
         cmocka_unit_test(test_render_limit),       cmocka_unit_test(test_default_registry),
-        cmocka_unit_test(test_concurrent_exact),
+        cmocka_unit_test(test_concurrent_exact),   cmocka_unit_test(test_register_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

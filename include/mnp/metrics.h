@@ -15,6 +15,7 @@
 #ifndef MNP_METRICS_H
 #define MNP_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,19 @@ int mnp_metrics_gauge(mnp_metrics_t *reg, const char *name, const char *help,
 int mnp_metrics_histogram(mnp_metrics_t *reg, const char *name, const char *help,
                           const char *const *label_names, size_t n_labels, const double *buckets,
                           size_t n_buckets, mnp_metric_t **out) MNP_WUR;
+
+/* One counter or gauge of a table for mnp_metrics_register_all. */
+typedef struct mnp_metric_def {
+    bool gauge; /* else a counter */
+    const char *name, *help;
+    const char *const *labels;
+    size_t n_labels;
+    mnp_metric_t **out;
+} mnp_metric_def_t;
+
+/* Registers the n metrics of defs in reg, each as mnp_metrics_gauge or mnp_metrics_counter
+ * does; stops at and returns the first failure. */
+int mnp_metrics_register_all(mnp_metrics_t *reg, const mnp_metric_def_t *defs, size_t n) MNP_WUR;
 
 /* Observations. values holds one string per label name, in registration order (NULL when the
  * metric has no labels; a NULL value counts as ""). Values should be UTF-8: they are copied into

@@ -246,6 +246,19 @@ int mnp_metrics_gauge(mnp_metrics_t *reg, const char *name, const char *help,
     return metric_register(reg, TYPE_GAUGE, name, help, label_names, n_labels, NULL, 0, out);
 }
 
+int mnp_metrics_register_all(mnp_metrics_t *reg, const mnp_metric_def_t *defs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const mnp_metric_def_t *d = &defs[i];
+        int rc = d->gauge
+                     ? mnp_metrics_gauge(reg, d->name, d->help, d->labels, d->n_labels, d->out)
+                     : mnp_metrics_counter(reg, d->name, d->help, d->labels, d->n_labels, d->out);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 int mnp_metrics_histogram(mnp_metrics_t *reg, const char *name, const char *help,
                           const char *const *label_names, size_t n_labels, const double *buckets,
                           size_t n_buckets, mnp_metric_t **out)

@@ -23,30 +23,22 @@ static int read_figures(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 int mnpd_metrics_init(mnpd_metrics_t *m)
 {
     static const char *const state_label[] = {"state"};
-    int rc =
-        mnp_metrics_gauge(NULL, "mnp_orders", "Port orders by state.", state_label, 1, &m->orders);
     static const char *const timer_label[] = {"timer"};
-    if (rc == 0)
-        rc = mnp_metrics_gauge(NULL, "mnp_timers_pending",
-                               "Orders waiting on a timer: the donor's window, the cutover, "
-                               "every operator's acknowledgement (retried after ack_timeout).",
-                               timer_label, 1, &m->timers);
-    if (rc == 0)
-        rc = mnp_metrics_gauge(NULL, "mnp_feed_seq", "The change feed's last sequence number.",
-                               NULL, 0, &m->feed_seq);
-    if (rc == 0)
-        rc = mnp_metrics_counter(NULL, "mnp_store_writes_total",
-                                 "Durable writes (group commit members) run by the store.", NULL, 0,
-                                 &m->writes);
-    if (rc == 0)
-        rc = mnp_metrics_counter(NULL, "mnp_store_commits_total",
-                                 "Group transactions committed (one fsync each).", NULL, 0,
-                                 &m->commits);
-    if (rc == 0)
-        rc = mnp_metrics_counter(NULL, "mnp_store_commit_microseconds_total",
-                                 "Time spent in group transactions, fsync included.", NULL, 0,
-                                 &m->commit_us);
-    return rc;
+    const mnp_metric_def_t defs[] = {
+        {true, "mnp_orders", "Port orders by state.", state_label, 1, &m->orders},
+        {true, "mnp_timers_pending",
+         "Orders waiting on a timer: the donor's window, the cutover, every operator's "
+         "acknowledgement (retried after ack_timeout).",
+         timer_label, 1, &m->timers},
+        {true, "mnp_feed_seq", "The change feed's last sequence number.", NULL, 0, &m->feed_seq},
+        {false, "mnp_store_writes_total", "Durable writes (group commit members) run by the store.",
+         NULL, 0, &m->writes},
+        {false, "mnp_store_commits_total", "Group transactions committed (one fsync each).", NULL,
+         0, &m->commits},
+        {false, "mnp_store_commit_microseconds_total",
+         "Time spent in group transactions, fsync included.", NULL, 0, &m->commit_us},
+    };
+    return mnp_metrics_register_all(NULL, defs, sizeof(defs) / sizeof(defs[0]));
 }
 
 void mnpd_metrics_update(mnpd_metrics_t *m, mnp_store_t *store)

@@ -21,30 +21,28 @@ int mnpd_gateway_routes(mnpd_gateway_t *g, mnp_http_router_t *router, mnp_error_
     int rc = mnp_gw_api_new(&g->api);
     if (rc == 0)
         rc = mnp_gw_api_routes(router, g->api);
+    const mnp_metric_def_t defs[] = {
+        {true, "mnp_gateway_feed_seq",
+         "How far each operator's gateway applied the clearinghouse's feed.", op_label, 1,
+         &g->m_feed_seq},
+        {true, "mnp_gateway_provisioning_pending",
+         "Provisioning events the operator's network has not taken yet.", op_label, 1,
+         &g->m_prov_pending},
+        {true, "mnp_gateway_provisioning_attempts_max",
+         "The most failed deliveries among the pending provisioning events.", op_label, 1,
+         &g->m_prov_attempts},
+        {false, "mnp_gateway_provisioning_delivered_total",
+         "Provisioning events the operator's webhook took (2xx).", op_label, 1,
+         &g->m_prov_delivered},
+        {false, "mnp_gateway_provisioning_failures_total",
+         "Failed provisioning webhook attempts (no answer, or not 2xx).", op_label, 1,
+         &g->m_prov_failures},
+        {true, "mnp_gateway_reports_pending",
+         "Reports the gateway queued that the clearinghouse has not taken.", op_label, 1,
+         &g->m_reports_pending},
+    };
     if (rc == 0)
-        rc = mnp_metrics_gauge(NULL, "mnp_gateway_feed_seq",
-                               "How far each operator's gateway applied the clearinghouse's feed.",
-                               op_label, 1, &g->m_feed_seq);
-    if (rc == 0)
-        rc = mnp_metrics_gauge(NULL, "mnp_gateway_provisioning_pending",
-                               "Provisioning events the operator's network has not taken yet.",
-                               op_label, 1, &g->m_prov_pending);
-    if (rc == 0)
-        rc = mnp_metrics_gauge(NULL, "mnp_gateway_provisioning_attempts_max",
-                               "The most failed deliveries among the pending provisioning events.",
-                               op_label, 1, &g->m_prov_attempts);
-    if (rc == 0)
-        rc = mnp_metrics_counter(NULL, "mnp_gateway_provisioning_delivered_total",
-                                 "Provisioning events the operator's webhook took (2xx).", op_label,
-                                 1, &g->m_prov_delivered);
-    if (rc == 0)
-        rc = mnp_metrics_counter(NULL, "mnp_gateway_provisioning_failures_total",
-                                 "Failed provisioning webhook attempts (no answer, or not 2xx).",
-                                 op_label, 1, &g->m_prov_failures);
-    if (rc == 0)
-        rc = mnp_metrics_gauge(NULL, "mnp_gateway_reports_pending",
-                               "Reports the gateway queued that the clearinghouse has not taken.",
-                               op_label, 1, &g->m_reports_pending);
+        rc = mnp_metrics_register_all(NULL, defs, sizeof(defs) / sizeof(defs[0]));
     if (rc != 0)
         return mnp_error_set(err, rc, "cannot set up the gateway's routes: %s", mnp_strerror(rc));
     return 0;

@@ -32,35 +32,28 @@ int mnpd_lookup_routes(mnpd_lookup_t *l, const mnpd_config_t *cfg, mnp_http_rout
         return rc;
     l->api = (mnp_lookup_api_t){.table = l->table, .routing = &l->routing};
     rc = mnp_lookup_api_routes(router, &l->api);
-    if (rc == 0)
-        rc = mnp_metrics_gauge(NULL, "mnp_lookup_seq",
-                               "The clearinghouse feed sequence number the lookup table reflects.",
-                               NULL, 0, &l->m_seq);
-    if (rc == 0)
-        rc = mnp_metrics_gauge(NULL, "mnp_lookup_lag_seconds",
-                               "How old the newest change applied was while the feed had more "
-                               "(0: caught up).",
-                               NULL, 0, &l->m_lag);
-    if (rc == 0)
-        rc = mnp_metrics_gauge(NULL, "mnp_lookup_changes_applied",
-                               "NPDB changes the replica applied since it started.", NULL, 0,
-                               &l->m_changes);
-    if (rc == 0)
-        rc = mnp_metrics_gauge(NULL, "mnp_lookup_snapshots_loaded",
-                               "Snapshots the replica loaded from the clearinghouse since it "
-                               "started.",
-                               NULL, 0, &l->m_snapshots);
     static const char *const udp_labels[] = {"server", "packets"};
+    const mnp_metric_def_t defs[] = {
+        {true, "mnp_lookup_seq",
+         "The clearinghouse feed sequence number the lookup table reflects.", NULL, 0, &l->m_seq},
+        {true, "mnp_lookup_lag_seconds",
+         "How old the newest change applied was while the feed had more (0: caught up).", NULL, 0,
+         &l->m_lag},
+        {true, "mnp_lookup_changes_applied", "NPDB changes the replica applied since it started.",
+         NULL, 0, &l->m_changes},
+        {true, "mnp_lookup_snapshots_loaded",
+         "Snapshots the replica loaded from the clearinghouse since it started.", NULL, 0,
+         &l->m_snapshots},
+        {true, "mnp_lookup_udp_packets",
+         "Datagrams of the pdb and ENUM servers: received, answered, dropped (malformed), "
+         "send_errors.",
+         udp_labels, 2, &l->m_udp},
+        {true, "mnp_lookup_held_changes",
+         "Changes held beside the snapshot (a new snapshot past snapshot_after_changes).", NULL, 0,
+         &l->m_held},
+    };
     if (rc == 0)
-        rc = mnp_metrics_gauge(NULL, "mnp_lookup_udp_packets",
-                               "Datagrams of the pdb and ENUM servers: received, answered, "
-                               "dropped (malformed), send_errors.",
-                               udp_labels, 2, &l->m_udp);
-    if (rc == 0)
-        rc = mnp_metrics_gauge(NULL, "mnp_lookup_held_changes",
-                               "Changes held beside the snapshot (a new snapshot past "
-                               "snapshot_after_changes).",
-                               NULL, 0, &l->m_held);
+        rc = mnp_metrics_register_all(NULL, defs, sizeof(defs) / sizeof(defs[0]));
     if (rc != 0)
         return mnp_error_set(err, rc, "cannot set up the lookup routes: %s", mnp_strerror(rc));
     return 0;
