@@ -138,11 +138,12 @@ int mnp_gw_reports_send(mnp_gw_t *gw, unsigned max, size_t *sent, mnp_error_t *e
 int mnp_gw_late_report(mnp_txn_t *txn, const char *op, uint64_t number, const mnp_agreement_t *ag,
                        int64_t freeze_ms, int64_t now_ms, bool *queued, mnp_error_t *err) MNP_WUR;
 
-/* Every late agreement of op's number (eligibility.h: mnp_agreement_late) not yet reported, queued
- * in txn as mnp_gw_late_report does; *queued grows by their count. For whoever records
- * agreements: the billing system's API and mnpctl agreements import. */
-int mnp_gw_late_agreements(mnp_txn_t *txn, const char *op, uint64_t number, int64_t now_ms,
-                           size_t *queued, mnp_error_t *err) MNP_WUR;
+/* For whoever records agreements (the billing system's API, mnpctl agreements import), after
+ * recording rows[0..n) in txn: every late agreement (eligibility.h: mnp_agreement_late) of their
+ * numbers not yet reported, queued as mnp_gw_late_report does, each number looked at once;
+ * *queued counts them. */
+int mnp_gw_late_agreements(mnp_txn_t *txn, const char *op, const mnp_agreement_row_t *rows,
+                           size_t n, int64_t now_ms, size_t *queued, mnp_error_t *err) MNP_WUR;
 
 /* What /metrics shows of a gateway. */
 typedef struct mnp_gw_figures {

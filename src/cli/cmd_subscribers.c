@@ -313,11 +313,10 @@ static int agreements_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
     import_job_t *j = arg;
     const mnp_agreement_row_t *rows = j->rows;
     int rc = mnp_txn_gw_agreements_add(txn, j->op, rows, j->n, j->now_ms, &j->added, err);
-    j->late = 0; /* this run's count alone (store.h: a write may run again) */
     /* RULE §3.1: one recorded after the number's first query is reported; the gateway's courier
      * takes the report to the clearinghouse. */
-    for (size_t i = 0; rc == 0 && i < j->n; i++)
-        rc = mnp_gw_late_agreements(txn, j->op, rows[i].number, j->now_ms, &j->late, err);
+    if (rc == 0)
+        rc = mnp_gw_late_agreements(txn, j->op, rows, j->n, j->now_ms, &j->late, err);
     return rc;
 }
 

@@ -278,12 +278,11 @@ static int add_write(mnp_txn_t *txn, void *arg, mnp_error_t *err)
 {
     add_job_t *j = arg;
     int rc = mnp_txn_gw_agreements_add(txn, j->gw->op, j->rows, j->n, j->now_ms, &j->added, err);
-    j->reports = 0; /* this run's count alone (store.h: a write may run again) */
     for (size_t i = 0; rc == 0 && i < j->n; i++)
         rc = row_id(txn, j->gw->op, &j->rows[i], &j->ids[i], err);
     /* RULE §3.1: one recorded after the number's first query is reported now, with the rows. */
-    for (size_t i = 0; rc == 0 && i < j->n; i++)
-        rc = mnp_gw_late_agreements(txn, j->gw->op, j->rows[i].number, j->now_ms, &j->reports, err);
+    if (rc == 0)
+        rc = mnp_gw_late_agreements(txn, j->gw->op, j->rows, j->n, j->now_ms, &j->reports, err);
     return rc;
 }
 

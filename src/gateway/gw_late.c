@@ -35,8 +35,9 @@ int mnp_gw_late_report(mnp_txn_t *txn, const char *op, uint64_t number, const mn
     return rc;
 }
 
-int mnp_gw_late_agreements(mnp_txn_t *txn, const char *op, uint64_t number, int64_t now_ms,
-                           size_t *queued, mnp_error_t *err)
+/* The late agreements of one number, as mnp_gw_late_agreements says. */
+static int late_of_number(mnp_txn_t *txn, const char *op, uint64_t number, int64_t now_ms,
+                          mnp_agreement_t *list, size_t *queued, mnp_error_t *err)
 {
     int64_t freeze_ms = 0;
     int rc = mnp_txn_gw_freeze_get(txn, op, number, &freeze_ms, err);
@@ -44,17 +45,30 @@ int mnp_gw_late_agreements(mnp_txn_t *txn, const char *op, uint64_t number, int6
         mnp_error_clear(err);
         return 0; /* no query yet: nothing is late */
     }
-    mnp_agreement_t *list = NULL;
     size_t n = 0;
-    if (rc == 0) {
-        list = mnp_xcalloc(AGREEMENTS_MAX, sizeof(*list));
+    if (rc == 0)
         rc = mnp_txn_gw_agreements_of(txn, op, number, list, AGREEMENTS_MAX, &n, err);
-    }
     for (size_t i = 0; rc == 0 && i < n && i < AGREEMENTS_MAX; i++) {
         bool one = false;
         if (mnp_agreement_late(&list[i], freeze_ms, now_ms))
             rc = mnp_gw_late_report(txn, op, number, &list[i], freeze_ms, now_ms, &one, err);
         *queued += one;
+    }
+    return rc;
+}
+
+int mnp_gw_late_agreements(mnp_txn_t *txn, const char *op, const mnp_agreement_row_t *rows,
+                           size_t n, int64_t now_ms, size_t *queued, mnp_error_t *err)
+{
+    mnp_agreement_t *list = mnp_xcalloc(AGREEMENTS_MAX, sizeof(*list));
+    *queued = 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        bool seen = false; /* a batch of at most 1000 rows: looking back is cheap */
+        for (size_t k = 0; !seen && k < i; k++)
+            seen = rows[k].number == rows[i].number;
+        if (!seen)
+            rc = late_of_number(txn, op, rows[i].number, now_ms, list, queued, err);
     }
     free(list);
     return rc;
