@@ -18,13 +18,7 @@ source "$(dirname "$0")/mnpd.bash"
 source "$(dirname "$0")/rules.bash"
 mnpd_setup
 { echo "[gateway]"; gateway_operator CUCC; } >>"$tmp/ch.conf"
-zhang=$(idcard 43010219900101123)
-cat >"$tmp/subscribers.csv" <<CSV
-number,name,identity,registration,status,unpaid_fen,last_port,services,balance_fen
-13007301234,张三,$zhang,person,normal,0,,,0
-CSV
-run subscribers import --operator CUCC "$tmp/subscribers.csv" --db "$tmp/cucc.db"
-check "import China Unicom's subscribers" 0 "$status"
+donor_subscribers normal
 test_clock_start=now
 mnpd_start
 ch_port=$port

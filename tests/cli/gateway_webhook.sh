@@ -57,13 +57,7 @@ refuses_to_start "a webhook key others can read" "$tmp/open.conf" provisioning_w
 
 # Port 1 on loopback: nothing listens there, every attempt fails at once.
 gateway_conf "$tmp/ch.conf" "http://127.0.0.1:1/events" "$tmp/hook.key"
-zhang=$(idcard 43010219900101123)
-cat >"$tmp/subscribers.csv" <<CSV
-number,name,identity,registration,status,unpaid_fen,last_port,services,balance_fen
-13007301234,张三,$zhang,person,normal,0,,,0
-CSV
-run subscribers import --operator CUCC "$tmp/subscribers.csv" --db "$tmp/cucc.db"
-check "import subscribers" 0 "$status"
+donor_subscribers normal
 test_clock_start=now
 mnpd_start
 

@@ -78,12 +78,7 @@ check_match "Kamailio logged the carrier the replica gave" 'is served by carrier
 kill -TERM "$kam_pid"
 wait "$kam_pid" 2>/dev/null || true
 kam_pid=""
-kill -TERM "$lookup_pid"
-set +e
-wait "$lookup_pid"
-st=$?
-set -e
-check "the replica stops cleanly" 0 "$st"
+lookup_stop
 mnpd_stop
 trap 'rm -rf "$tmp"' EXIT
 finish

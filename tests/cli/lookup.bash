@@ -1,6 +1,6 @@
 # Shared by the tests of a lookup replica (sourced after mnpd.bash, not run): its credential and
-# configuration, starting it and waiting for it, and waiting until it applied the feed up to a
-# sequence number.
+# configuration, starting it, waiting for it and stopping it, and waiting until it applied the
+# feed up to a sequence number.
 
 # lookup_start CONF: starts mnpd with CONF (a [lookup] section) and reads its log until it is up
 # and has a snapshot to answer from; sets lookup_pid and the ports it logged: lookup_http,
@@ -24,6 +24,17 @@ lookup_start() {
     done
     cat <&5 >>"$tmp/lookup.log" &
     exec 5<&-
+}
+
+# lookup_stop: SIGTERM to the replica started by lookup_start, and a clean exit.
+lookup_stop() {
+    local st
+    kill -TERM "$lookup_pid"
+    set +e
+    wait "$lookup_pid"
+    st=$?
+    set -e
+    check "the replica stops cleanly" 0 "$st"
 }
 
 # lookup_wait_seq SEQ: waits until the replica (its /metrics on $lookup_http) reflects the feed

@@ -94,12 +94,7 @@ port=$http_port
 http GET /metrics ""
 check_match "metrics: pdb datagrams answered" 'mnp_lookup_udp_packets\{server="pdb",packets="answered"\} [1-9]' "$body"
 port=$ch_port
-kill -TERM "$lookup_pid"
-set +e
-wait "$lookup_pid"
-st=$?
-set -e
-check "the replica stops cleanly" 0 "$st"
+lookup_stop
 mnpd_stop
 trap 'rm -rf "$tmp"' EXIT
 finish
